@@ -1,0 +1,203 @@
+//! Sentry's dynamic sampling context: the `sentry-` entries of `baggage`.
+//!
+//! The Sentry SDK that starts a trace writes `sentry-trace_id`, `sentry-public_key`,
+//! `sentry-sample_rate`, `sentry-sampled`, `sentry-release`, … into `baggage`; every service
+//! downstream passes them on unchanged ("frozen"), so Sentry samples the whole trace alike.
+//! Here they are split off from the rest of the baggage on receipt and written back, ahead
+//! of the other entries, when sending.
+
+use opentelemetry::baggage::Baggage;
+use opentelemetry::trace::TraceId;
+
+use crate::hex;
+
+/// The prefix that marks Sentry's entries in `baggage`.
+pub const SENTRY_BAGGAGE_PREFIX: &str = "sentry-";
+
+/// Sentry's dynamic sampling context: ordered `(name, value)` pairs, values decoded.
+///
+/// Names are given without the `sentry-` prefix (`trace_id`, `public_key`, …).
+///
+/// Unknown names are kept and passed on, so a newer SDK's entries survive this service.
+///
+/// ```
+/// use opentelemetry::trace::TraceId;
+/// use otel_sentry_core::DynamicSamplingContext;
+///
+/// let dsc = DynamicSamplingContext::new()
+///     .with_trace_id(TraceId::from(0x771a43a4192642f0b136d5159a501700))
+///     .with_public_key("49d0f7386ad645858ae85020e393bef3")
+///     .with_sampled(true)
+///     .with_transaction("GET /users/{id}");
+/// assert_eq!(dsc.get("transaction"), Some("GET /users/{id}"));
+/// assert_eq!(dsc.sampled(), Some(true));
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DynamicSamplingContext {
+    /// `(baggage key, value)`: keys keep their `sentry-` prefix so sending borrows them.
+    entries: Vec<(String, String)>,
+}
+
+impl DynamicSamplingContext {
+    /// An empty context.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Moves the `sentry-` entries out of `baggage`; `None` when there are none.
+    ///
+    /// Entries are ordered by name, so the header sent on is the same on every run.
+    pub fn take_from_baggage(baggage: &mut Baggage) -> Option<Self> {
+        let keys: Vec<String> = baggage
+            .iter()
+            .filter(|(key, _)| key.as_str().starts_with(SENTRY_BAGGAGE_PREFIX))
+            .map(|(key, _)| key.as_str().to_owned())
+            .collect();
+        if keys.is_empty() {
+            return None;
+        }
+        let mut entries: Vec<(String, String)> = keys
+            .into_iter()
+            .filter_map(|key| {
+                let (value, _properties) = baggage.remove(&key)?;
+                Some((key, value.as_str().to_owned()))
+            })
+            .collect();
+        entries.sort_unstable();
+        Some(DynamicSamplingContext { entries })
+    }
+
+    /// The value of entry `name` (without the `sentry-` prefix).
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.entries
+            .iter()
+            .find(|(key, _)| name_of(key) == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// Sets entry `name` (without the `sentry-` prefix), replacing an earlier value.
+    pub fn set(&mut self, name: impl Into<String>, value: impl Into<String>) {
+        let (name, value) = (name.into(), value.into());
+        match self
+            .entries
+            .iter_mut()
+            .find(|(key, _)| name_of(key) == name)
+        {
+            Some(entry) => entry.1 = value,
+            None => self
+                .entries
+                .push((format!("{SENTRY_BAGGAGE_PREFIX}{name}"), value)),
+        }
+    }
+
+    /// Sets entry `name`, builder style.
+    pub fn with(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.set(name, value);
+        self
+    }
+
+    /// Whether there are no entries.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The entries in order, names without the prefix.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.entries
+            .iter()
+            .map(|(key, value)| (name_of(key), value.as_str()))
+    }
+
+    /// `sentry-trace_id`, when it is 32 lowercase hex digits and not all zeros.
+    pub fn trace_id(&self) -> Option<TraceId> {
+        let value = self.get("trace_id")?;
+        (value.len() == 32)
+            .then(|| hex::decode_u128(value.as_bytes()))
+            .flatten()
+            .filter(|id| *id != 0)
+            .map(TraceId::from)
+    }
+
+    /// `sentry-sampled`, when it is `true` or `false`.
+    pub fn sampled(&self) -> Option<bool> {
+        match self.get("sampled")? {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => None,
+        }
+    }
+
+    /// `sentry-sample_rate`, when it is a number in `[0, 1]`.
+    pub fn sample_rate(&self) -> Option<f64> {
+        self.get("sample_rate")?
+            .parse()
+            .ok()
+            .filter(|rate| (0.0..=1.0).contains(rate))
+    }
+
+    /// `sentry-sample_rand`, when it is a number in `[0, 1)`.
+    pub fn sample_rand(&self) -> Option<f64> {
+        self.get("sample_rand")?
+            .parse()
+            .ok()
+            .filter(|rand| (0.0..1.0).contains(rand))
+    }
+
+    /// Sets `sentry-trace_id`.
+    pub fn with_trace_id(self, trace_id: TraceId) -> Self {
+        self.with("trace_id", trace_id.to_string())
+    }
+
+    /// Sets `sentry-public_key`, the public key of the DSN of the SDK that started the trace.
+    pub fn with_public_key(self, public_key: impl Into<String>) -> Self {
+        self.with("public_key", public_key)
+    }
+
+    /// Sets `sentry-sample_rate`.
+    pub fn with_sample_rate(self, sample_rate: f64) -> Self {
+        self.with("sample_rate", sample_rate.to_string())
+    }
+
+    /// Sets `sentry-sample_rand`.
+    pub fn with_sample_rand(self, sample_rand: f64) -> Self {
+        self.with("sample_rand", sample_rand.to_string())
+    }
+
+    /// Sets `sentry-sampled`.
+    pub fn with_sampled(self, sampled: bool) -> Self {
+        self.with("sampled", if sampled { "true" } else { "false" })
+    }
+
+    /// Sets `sentry-release`.
+    pub fn with_release(self, release: impl Into<String>) -> Self {
+        self.with("release", release)
+    }
+
+    /// Sets `sentry-environment`.
+    pub fn with_environment(self, environment: impl Into<String>) -> Self {
+        self.with("environment", environment)
+    }
+
+    /// Sets `sentry-transaction`.
+    pub fn with_transaction(self, transaction: impl Into<String>) -> Self {
+        self.with("transaction", transaction)
+    }
+
+    /// Sets `sentry-org_id`.
+    pub fn with_org_id(self, org_id: impl Into<String>) -> Self {
+        self.with("org_id", org_id)
+    }
+
+    /// The entries as `baggage` keys (`sentry-` + name) and values, for
+    /// [`baggage::header_value`](crate::baggage::header_value).
+    pub fn baggage_entries(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.entries
+            .iter()
+            .map(|(key, value)| (key.as_str(), value.as_str()))
+    }
+}
+
+/// The entry name of a `sentry-` baggage key.
+fn name_of(key: &str) -> &str {
+    key.strip_prefix(SENTRY_BAGGAGE_PREFIX).unwrap_or(key)
+}

@@ -1,0 +1,65 @@
+//! The framework-agnostic engine of [otel-sentry](https://crates.io/crates/otel-sentry).
+//!
+//! This crate holds what every adapter (tower/axum, actix-web, reqwest) shares. Today that
+//! is the header codecs, each strict where the stock OpenTelemetry propagators are lenient:
+//!
+//! | header | module | rules |
+//! | --- | --- | --- |
+//! | `traceparent` | [`traceparent`] | W3C Trace Context Level 2: exact lengths, lowercase hex, no all-zero ids, version `ff` forbidden, nothing after version `00`'s flags, one line only, every flag bit kept |
+//! | `tracestate` | [`tracestate`] | lines combined; Level 2 key and value grammar; over 32 members, a repeated key or one bad member discards the list; 512-character propagation with whole-member truncation |
+//! | `baggage` | [`baggage`] | W3C Baggage: tokens, percent-encoding, properties, 64 members / 8192 bytes |
+//! | `sentry-trace` | [`sentry_trace`] | `{trace_id}-{span_id}[-{sampled}]`, read when no valid `traceparent` arrived |
+//! | `sentry-` baggage entries | [`dynamic_sampling_context`] | Sentry's sampling context, passed on unchanged |
+//!
+//! [`IncomingTrace::extract`] reads them all into a remote OpenTelemetry `SpanContext`,
+//! baggage and Sentry's sampling context; [`outgoing_trace::inject`] writes them for a
+//! `Context`; [`CorrelationPropagator`] is both as a `TextMapPropagator`:
+//!
+//! ```
+//! use std::collections::HashMap;
+//! use opentelemetry::propagation::TextMapPropagator;
+//! use opentelemetry::trace::TraceContextExt;
+//! use otel_sentry_core::CorrelationPropagator;
+//!
+//! let propagator = CorrelationPropagator::new();
+//! let incoming = HashMap::from([(
+//!     "sentry-trace".to_owned(),
+//!     "771a43a4192642f0b136d5159a501700-a1b2c3d4e5f60718-1".to_owned(),
+//! )]);
+//! let cx = propagator.extract(&incoming);
+//! assert_eq!(
+//!     cx.span().span_context().trace_id().to_string(),
+//!     "771a43a4192642f0b136d5159a501700"
+//! );
+//!
+//! let mut outgoing = HashMap::new();
+//! propagator.inject_context(&cx, &mut outgoing);
+//! assert_eq!(
+//!     outgoing["traceparent"],
+//!     "00-771a43a4192642f0b136d5159a501700-a1b2c3d4e5f60718-01"
+//! );
+//! ```
+//!
+//! Malformed input never panics and never fails a request: the header is ignored as the
+//! specifications say and a `tracing` debug event (targets `otel_sentry::*`) names why.
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod baggage;
+pub mod dynamic_sampling_context;
+mod header_lines;
+mod hex;
+pub mod incoming_trace;
+pub mod outgoing_trace;
+pub mod propagator;
+pub mod sentry_trace;
+pub mod traceparent;
+pub mod tracestate;
+
+pub use baggage::BaggageMemberError;
+pub use dynamic_sampling_context::DynamicSamplingContext;
+pub use incoming_trace::{IncomingTrace, ParentHeader};
+pub use propagator::CorrelationPropagator;
+pub use sentry_trace::{SentryTrace, SentryTraceError};
+pub use traceparent::{RANDOM_TRACE_ID_FLAG, Traceparent, TraceparentError};
+pub use tracestate::TraceStateError;

@@ -1,0 +1,76 @@
+//! The trace headers an outgoing request carries, written from an OpenTelemetry `Context`.
+//!
+//! The current span becomes `traceparent` (version `00`), its `TraceState` `tracestate`
+//! (never empty, at most 512 characters) and `sentry-trace`, so a downstream service
+//! instrumented only with a Sentry SDK continues the same trace. On a continued trace, the
+//! flag bits other than sampled go out as they were received, and Sentry's sampling context
+//! goes out unchanged, first in `baggage`, replacing any `sentry-` entries of the
+//! OpenTelemetry baggage.
+
+use opentelemetry::Context;
+use opentelemetry::baggage::BaggageExt;
+use opentelemetry::propagation::Injector;
+use opentelemetry::trace::{TraceContextExt, TraceFlags};
+
+use crate::baggage::{self, BAGGAGE_HEADER};
+use crate::dynamic_sampling_context::{DynamicSamplingContext, SENTRY_BAGGAGE_PREFIX};
+use crate::incoming_trace::Continuation;
+use crate::sentry_trace::SentryTrace;
+use crate::traceparent::Traceparent;
+use crate::tracestate;
+
+/// The `traceparent` to send for the current span of `cx`: its ids and sampled flag, and,
+/// when the trace was continued from a `traceparent`, every other flag bit as received.
+pub fn traceparent(cx: &Context) -> Option<Traceparent> {
+    let span = cx.span();
+    let mut traceparent = Traceparent::from_span_context(span.span_context())?;
+    if let Some(received) = continuation(cx, &traceparent) {
+        traceparent.trace_flags = (traceparent.trace_flags & TraceFlags::SAMPLED)
+            | (received.flags & !TraceFlags::SAMPLED);
+    }
+    Some(traceparent)
+}
+
+/// Sentry's sampling context received with the trace `cx`'s current span belongs to.
+pub fn sampling_context(cx: &Context) -> Option<&DynamicSamplingContext> {
+    let span = cx.span();
+    let traceparent = Traceparent::from_span_context(span.span_context())?;
+    continuation(cx, &traceparent)?.sampling_context.as_ref()
+}
+
+/// The continuation stored for the trace of `current`, if `cx` holds one for that trace.
+fn continuation<'a>(cx: &'a Context, current: &Traceparent) -> Option<&'a Continuation> {
+    cx.get::<Continuation>()
+        .filter(|received| received.trace_id == current.trace_id)
+}
+
+/// Writes `traceparent`, `tracestate`, `sentry-trace` and `baggage` for `cx`.
+///
+/// Nothing is written for a context without a valid span but its baggage.
+pub fn inject(cx: &Context, injector: &mut dyn Injector) {
+    let span = cx.span();
+    let span_context = span.span_context();
+    if let Some(traceparent) = traceparent(cx) {
+        traceparent.inject(injector);
+        tracestate::inject(span_context.trace_state(), &[], injector);
+    }
+    if let Some(sentry_trace) = SentryTrace::from_span_context(span_context) {
+        sentry_trace.inject(injector);
+    }
+
+    let sampling_context = sampling_context(cx);
+    let sentry_entries = sampling_context
+        .into_iter()
+        .flat_map(DynamicSamplingContext::baggage_entries)
+        .map(|(key, value)| (key, value, ""));
+    let other_entries = cx
+        .baggage()
+        .iter()
+        .filter(|(key, _)| {
+            sampling_context.is_none() || !key.as_str().starts_with(SENTRY_BAGGAGE_PREFIX)
+        })
+        .map(|(key, (value, metadata))| (key.as_str(), value.as_str(), metadata.as_str()));
+    if let Some(value) = baggage::header_value(sentry_entries.chain(other_entries)) {
+        injector.set(BAGGAGE_HEADER, value);
+    }
+}

@@ -1,0 +1,18 @@
+//! # otel-sentry
+//!
+//! One trace id, everywhere: Sentry errors tied to OpenTelemetry distributed traces in Rust
+//! web services. Every Sentry event carries the trace and span ids of the OpenTelemetry
+//! span it happened in, and a failed span carries the Sentry event id.
+//!
+//! This facade is the crate to depend on. It re-exports the framework-agnostic engine,
+//! [`otel_sentry_core`]; the framework adapters (tower/axum, actix-web, reqwest) join it
+//! behind features as they land.
+//!
+//! ```
+//! // Install the strict W3C + Sentry propagator for every instrumentation in the process.
+//! opentelemetry::global::set_text_map_propagator(otel_sentry::CorrelationPropagator::new());
+//! ```
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub use otel_sentry_core::*;
