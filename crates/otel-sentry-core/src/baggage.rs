@@ -7,9 +7,12 @@
 //!
 //! Limits, on receipt and when sending: at most 64 members and 8192 bytes, counting the
 //! commas between members. The specification lets a receiver drop members beyond them and
-//! never a part of one; members are kept in order while they fit. A member outside the
-//! grammar is dropped on its own; its valid neighbours are kept. Where a key repeats, the
-//! first member wins.
+//! never a part of one; received members are taken in header order while they fit. A
+//! member outside the grammar is dropped on its own; its valid neighbours are kept. Where
+//! a key repeats, the first member wins.
+//!
+//! OpenTelemetry's `Baggage` is a map: the order of members sent on (and so which ones
+//! the limits leave out, should a service add past them) is not the order received.
 //!
 //! [`BaggageMetadata`]: opentelemetry::baggage::BaggageMetadata
 
@@ -38,8 +41,7 @@ const VALUE_ENCODE_SET: &AsciiSet = &CONTROLS
     .add(b',')
     .add(b';')
     .add(b'\\')
-    .add(b'%')
-    .add(0x7f);
+    .add(b'%');
 
 /// Why one baggage member was dropped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -74,15 +76,29 @@ pub struct BaggageMember<'a> {
 impl<'a> BaggageMember<'a> {
     /// Parses one comma-free member.
     pub fn parse(member: &'a str) -> Result<Self, BaggageMemberError> {
-        let (entry, properties) = match member.split_once(';') {
-            Some((_, "")) => return Err(BaggageMemberError::InvalidProperty),
-            Some((entry, properties)) => (entry, properties),
-            None => (member, ""),
+        // One scan for the first `=` and the first `;`: members are short, and this runs
+        // for each of them.
+        let mut equals = None;
+        let mut semicolon = None;
+        for (i, byte) in member.bytes().enumerate() {
+            match byte {
+                b'=' if equals.is_none() => equals = Some(i),
+                b';' => {
+                    semicolon = Some(i);
+                    break;
+                }
+                _ => {}
+            }
+        }
+        let equals = equals.ok_or(BaggageMemberError::MissingEquals)?;
+        let (entry_end, properties) = match semicolon {
+            Some(at) if at + 1 == member.len() => return Err(BaggageMemberError::InvalidProperty),
+            Some(at) => (at, member.get(at + 1..).unwrap_or_default()),
+            None => (member.len(), ""),
         };
-        let (key, value) = entry
-            .split_once('=')
-            .ok_or(BaggageMemberError::MissingEquals)?;
-        let (key, encoded_value) = (trim_ows(key), trim_ows(value));
+        // `=` and `;` are ASCII: both cuts are character boundaries.
+        let key = trim_ows(member.get(..equals).unwrap_or_default());
+        let encoded_value = trim_ows(member.get(equals + 1..entry_end).unwrap_or_default());
         if !is_token(key) {
             return Err(BaggageMemberError::InvalidKey);
         }
@@ -101,11 +117,19 @@ impl<'a> BaggageMember<'a> {
 
     /// The value, percent-decoded; invalid UTF-8 becomes U+FFFD.
     pub fn value(&self) -> Cow<'a, str> {
-        percent_decode_str(self.encoded_value).decode_utf8_lossy()
+        if self.encoded_value.contains('%') {
+            percent_decode_str(self.encoded_value).decode_utf8_lossy()
+        } else {
+            // Nothing to decode, and a valid value is ASCII.
+            Cow::Borrowed(self.encoded_value)
+        }
     }
 
     /// The properties as `p1;p2=v2`, without optional whitespace.
     pub fn metadata(&self) -> String {
+        if self.properties.is_empty() {
+            return String::new();
+        }
         let mut out = String::with_capacity(self.properties.len());
         for (i, property) in self.properties.split(';').enumerate() {
             if i > 0 {
@@ -126,11 +150,37 @@ impl<'a> BaggageMember<'a> {
 
 /// Whether `key` is an HTTP token (RFC 9110 §5.6.2).
 pub fn is_token(key: &str) -> bool {
-    !key.is_empty()
-        && key
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+    !key.is_empty() && key.bytes().all(|b| TOKEN_CHARS[usize::from(b)])
 }
+
+/// `tchar`, as a table: this check runs for every byte of every key received.
+const TOKEN_CHARS: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let b = byte as u8;
+        table[byte] = b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'!' | b'#'
+                    | b'$'
+                    | b'%'
+                    | b'&'
+                    | b'\''
+                    | b'*'
+                    | b'+'
+                    | b'-'
+                    | b'.'
+                    | b'^'
+                    | b'_'
+                    | b'`'
+                    | b'|'
+                    | b'~'
+            );
+        byte += 1;
+    }
+    table
+};
 
 /// `baggage-octet`: printable ASCII other than space, `"`, `,`, `;` and `\`.
 fn is_baggage_octet(byte: u8) -> bool {
@@ -177,29 +227,45 @@ fn is_valid_property(property: &str) -> bool {
 /// assert_eq!(baggage.len(), 2); // "bad key" is not a token: dropped on its own
 /// ```
 pub fn parse_lines(lines: &[&str]) -> Baggage {
+    parse_members(lines, |_| true)
+}
+
+/// Like [`parse_lines`], skipping members whose key starts with `prefix` (they take none of
+/// the limits).
+pub fn parse_lines_except(lines: &[&str], prefix: &str) -> Baggage {
+    parse_members(lines, |member| !member.starts_with(prefix))
+}
+
+/// Parses the members `wanted` accepts (given the trimmed member text, which starts with
+/// its key).
+fn parse_members(lines: &[&str], wanted: impl Fn(&str) -> bool) -> Baggage {
     let mut baggage = Baggage::new();
+    // Keys kept so far, to keep the first of repeated keys.
+    let mut kept = [""; MAX_MEMBERS];
+    let mut count = 0;
     let mut bytes = 0;
-    let mut dropped_over_limits = 0usize;
-    for (index, member) in list_members(lines)
-        .filter(|member| !member.is_empty())
-        .enumerate()
-    {
+    let mut dropped = Dropped::default();
+    for member in list_members(lines).filter(|member| !member.is_empty() && wanted(member)) {
+        let with_comma = member.len() + usize::from(count > 0);
+        // Checked before parsing, so a hostile header costs no more than a scan.
+        if count == MAX_MEMBERS || bytes + with_comma > MAX_BYTES {
+            dropped.over_limits += 1;
+            continue;
+        }
         let parsed = match BaggageMember::parse(member) {
             Ok(parsed) => parsed,
             Err(reason) => {
-                tracing::debug!(target: "otel_sentry::baggage", index, %reason, "baggage member dropped");
+                dropped.invalid += 1;
+                dropped.first_reason.get_or_insert(reason);
                 continue;
             }
         };
-        if baggage.get(parsed.key).is_some() {
-            tracing::debug!(target: "otel_sentry::baggage", index, "repeated baggage key dropped");
+        if kept[..count].contains(&parsed.key) {
+            dropped.repeated += 1;
             continue;
         }
-        let with_comma = member.len() + usize::from(!baggage.is_empty());
-        if baggage.len() == MAX_MEMBERS || bytes + with_comma > MAX_BYTES {
-            dropped_over_limits += 1;
-            continue;
-        }
+        kept[count] = parsed.key;
+        count += 1;
         bytes += with_comma;
         baggage.insert_with_metadata(
             parsed.key.to_owned(),
@@ -207,14 +273,41 @@ pub fn parse_lines(lines: &[&str]) -> Baggage {
             parsed.metadata(),
         );
     }
-    if dropped_over_limits > 0 {
-        tracing::debug!(
-            target: "otel_sentry::baggage",
-            dropped = dropped_over_limits,
-            "baggage members beyond 64 members or 8192 bytes dropped"
-        );
-    }
+    dropped.log();
     baggage
+}
+
+/// Members left out of one header, logged once: a hostile header makes one debug event,
+/// not one per member.
+#[derive(Default)]
+struct Dropped {
+    invalid: usize,
+    first_reason: Option<BaggageMemberError>,
+    repeated: usize,
+    over_limits: usize,
+}
+
+impl Dropped {
+    fn log(&self) {
+        if let Some(reason) = self.first_reason {
+            tracing::debug!(
+                target: "otel_sentry::baggage",
+                count = self.invalid,
+                %reason,
+                "invalid baggage members dropped"
+            );
+        }
+        if self.repeated > 0 {
+            tracing::debug!(target: "otel_sentry::baggage", count = self.repeated, "repeated baggage keys dropped");
+        }
+        if self.over_limits > 0 {
+            tracing::debug!(
+                target: "otel_sentry::baggage",
+                count = self.over_limits,
+                "baggage members beyond 64 members or 8192 bytes dropped"
+            );
+        }
+    }
 }
 
 /// Reads every `baggage` line of a carrier; an absent header is empty baggage.

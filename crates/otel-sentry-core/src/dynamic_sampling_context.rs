@@ -6,13 +6,17 @@
 //! Here they are split off from the rest of the baggage on receipt and written back, ahead
 //! of the other entries, when sending.
 
-use opentelemetry::baggage::Baggage;
 use opentelemetry::trace::TraceId;
 
+use crate::baggage::{BaggageMember, MAX_BYTES};
+use crate::header_lines::list_members;
 use crate::hex;
 
 /// The prefix that marks Sentry's entries in `baggage`.
 pub const SENTRY_BAGGAGE_PREFIX: &str = "sentry-";
+
+/// The most `sentry-` entries read; Sentry SDKs write about ten.
+const MAX_ENTRIES: usize = 32;
 
 /// Sentry's dynamic sampling context: ordered `(name, value)` pairs, values decoded.
 ///
@@ -44,25 +48,43 @@ impl DynamicSamplingContext {
         Self::default()
     }
 
-    /// Moves the `sentry-` entries out of `baggage`; `None` when there are none.
+    /// Reads the `sentry-` members of the lines of a `baggage` header; `None` when there are
+    /// none.
     ///
-    /// Entries are ordered by name, so the header sent on is the same on every run.
-    pub fn take_from_baggage(baggage: &mut Baggage) -> Option<Self> {
-        let keys: Vec<String> = baggage
-            .iter()
-            .filter(|(key, _)| key.as_str().starts_with(SENTRY_BAGGAGE_PREFIX))
-            .map(|(key, _)| key.as_str().to_owned())
-            .collect();
-        if keys.is_empty() {
+    /// They are read apart from the other members and within limits of their own (32
+    /// entries, 8192 bytes), so a long third-party baggage cannot cut Sentry's context
+    /// short. Invalid members are dropped, the first of repeated names wins, and entries are
+    /// ordered by name, so the header sent on is the same on every run.
+    ///
+    /// ```
+    /// use otel_sentry_core::DynamicSamplingContext;
+    ///
+    /// let dsc = DynamicSamplingContext::parse_lines(&["userId=alice,sentry-environment=prod,sentry-sampled=true"]).unwrap();
+    /// assert_eq!(dsc.get("environment"), Some("prod"));
+    /// assert_eq!(dsc.sampled(), Some(true));
+    /// ```
+    pub fn parse_lines(lines: &[&str]) -> Option<Self> {
+        let mut entries: Vec<(String, String)> = Vec::new();
+        let mut bytes = 0;
+        for member in list_members(lines).filter(|member| member.starts_with(SENTRY_BAGGAGE_PREFIX))
+        {
+            bytes += member.len() + 1;
+            if entries.len() == MAX_ENTRIES || bytes > MAX_BYTES {
+                tracing::debug!(target: "otel_sentry::baggage", "sentry- baggage entries beyond the limits dropped");
+                break;
+            }
+            let Ok(parsed) = BaggageMember::parse(member) else {
+                tracing::debug!(target: "otel_sentry::baggage", "invalid sentry- baggage entry dropped");
+                continue;
+            };
+            if entries.iter().any(|(key, _)| key == parsed.key) {
+                continue;
+            }
+            entries.push((parsed.key.to_owned(), parsed.value().into_owned()));
+        }
+        if entries.is_empty() {
             return None;
         }
-        let mut entries: Vec<(String, String)> = keys
-            .into_iter()
-            .filter_map(|key| {
-                let (value, _properties) = baggage.remove(&key)?;
-                Some((key, value.as_str().to_owned()))
-            })
-            .collect();
         entries.sort_unstable();
         Some(DynamicSamplingContext { entries })
     }
@@ -153,14 +175,22 @@ impl DynamicSamplingContext {
         self.with("public_key", public_key)
     }
 
-    /// Sets `sentry-sample_rate`.
+    /// Sets `sentry-sample_rate`; a rate outside `[0, 1]` (or NaN) is not written.
     pub fn with_sample_rate(self, sample_rate: f64) -> Self {
-        self.with("sample_rate", sample_rate.to_string())
+        if (0.0..=1.0).contains(&sample_rate) {
+            self.with("sample_rate", sample_rate.to_string())
+        } else {
+            self
+        }
     }
 
-    /// Sets `sentry-sample_rand`.
+    /// Sets `sentry-sample_rand`; a value outside `[0, 1)` (or NaN) is not written.
     pub fn with_sample_rand(self, sample_rand: f64) -> Self {
-        self.with("sample_rand", sample_rand.to_string())
+        if (0.0..1.0).contains(&sample_rand) {
+            self.with("sample_rand", sample_rand.to_string())
+        } else {
+            self
+        }
     }
 
     /// Sets `sentry-sampled`.

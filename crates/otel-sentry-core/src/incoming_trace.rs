@@ -11,11 +11,12 @@ use opentelemetry::baggage::{Baggage, BaggageExt};
 use opentelemetry::propagation::Extractor;
 use opentelemetry::trace::{SpanContext, TraceContextExt, TraceFlags, TraceId, TraceState};
 
-use crate::baggage;
-use crate::dynamic_sampling_context::DynamicSamplingContext;
+use crate::baggage::{self, BAGGAGE_HEADER};
+use crate::dynamic_sampling_context::{DynamicSamplingContext, SENTRY_BAGGAGE_PREFIX};
+use crate::header_lines;
 use crate::sentry_trace::SentryTrace;
 use crate::traceparent::Traceparent;
-use crate::tracestate;
+use crate::tracestate::{self, TraceStateMembers};
 
 /// Which header named the remote parent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,17 +28,27 @@ pub enum ParentHeader {
     SentryTrace,
 }
 
+/// The caller's span, which the request's trace continues.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RemoteParent {
+    /// The caller's span context: remote, with the `TraceState` received.
+    pub span_context: SpanContext,
+    /// The header it came from.
+    pub header: ParentHeader,
+    /// The caller's sampling decision; `None` when it deferred the decision to us (a
+    /// `sentry-trace` without its sampled part, and no `sentry-sampled`). The span
+    /// context's sampled flag is then unset.
+    pub sampled: Option<bool>,
+    /// Every received `tracestate` member, when the span context's `TraceState` could not
+    /// hold them all (see [`ReceivedTraceState`](crate::tracestate::ReceivedTraceState)).
+    pub all_tracestate_members: Option<TraceStateMembers>,
+}
+
 /// The trace context of an incoming request.
 #[derive(Debug, Default)]
 pub struct IncomingTrace {
-    /// The caller's span (remote, with its `TraceState`); `None` starts a new trace.
-    pub parent: Option<SpanContext>,
-    /// The header `parent` came from.
-    pub parent_header: Option<ParentHeader>,
-    /// The caller's sampling decision; `None` when it deferred the decision to us (a
-    /// `sentry-trace` without its sampled part and no `sentry-sampled`). `parent`'s
-    /// sampled flag is then unset.
-    pub parent_sampled: Option<bool>,
+    /// The caller's span; `None` starts a new trace.
+    pub parent: Option<RemoteParent>,
     /// The baggage, without Sentry's entries.
     pub baggage: Baggage,
     /// Sentry's entries of the baggage, kept only when they belong to the continued trace.
@@ -56,57 +67,70 @@ impl IncomingTrace {
     ///     ("baggage".to_owned(), "userId=alice".to_owned()),
     /// ]);
     /// let incoming = IncomingTrace::extract(&headers);
-    /// assert_eq!(incoming.parent_header, Some(ParentHeader::Traceparent));
-    /// assert_eq!(incoming.parent.unwrap().trace_id().to_string(), "0af7651916cd43dd8448eb211c80319c");
+    /// let parent = incoming.parent.unwrap();
+    /// assert_eq!(parent.header, ParentHeader::Traceparent);
+    /// assert_eq!(parent.span_context.trace_id().to_string(), "0af7651916cd43dd8448eb211c80319c");
     /// assert_eq!(incoming.baggage.len(), 1);
     /// ```
     pub fn extract(extractor: &dyn Extractor) -> Self {
-        let mut baggage = baggage::extract(extractor);
-        let sampling_context = DynamicSamplingContext::take_from_baggage(&mut baggage);
+        let baggage_lines = header_lines::get_all(extractor, BAGGAGE_HEADER);
+        let baggage = baggage::parse_lines_except(&baggage_lines, SENTRY_BAGGAGE_PREFIX);
+        let sampling_context = DynamicSamplingContext::parse_lines(&baggage_lines);
 
-        let mut incoming = match w3c_parent(extractor) {
-            Some(parent) => IncomingTrace {
-                parent_sampled: Some(parent.is_sampled()),
-                parent: Some(parent),
-                parent_header: Some(ParentHeader::Traceparent),
-                ..Self::default()
-            },
-            None => sentry_parent(extractor, sampling_context.as_ref()).unwrap_or_default(),
-        };
-        incoming.baggage = baggage;
-        incoming.sampling_context = sampling_context.filter(|dsc| {
-            let belongs = match (&incoming.parent, dsc.trace_id()) {
-                (Some(parent), Some(trace_id)) => parent.trace_id() == trace_id,
-                (Some(_), None) => dsc.get("trace_id").is_none(),
-                (None, _) => false,
+        let parent =
+            w3c_parent(extractor).or_else(|| sentry_parent(extractor, sampling_context.as_ref()));
+        let sampling_context = sampling_context.filter(|dsc| {
+            let Some(parent) = &parent else {
+                tracing::debug!(
+                    target: "otel_sentry::propagation",
+                    "sentry- baggage entries ignored: no trace is continued"
+                );
+                return false;
             };
+            let belongs = dsc.get("trace_id").is_none()
+                || dsc.trace_id() == Some(parent.span_context.trace_id());
             if !belongs {
                 tracing::debug!(
                     target: "otel_sentry::propagation",
-                    "sentry- baggage entries ignored: they belong to another trace"
+                    "sentry- baggage entries ignored: their sentry-trace_id is not the continued trace's"
                 );
             }
             belongs
         });
-        incoming
+        IncomingTrace {
+            parent,
+            baggage,
+            sampling_context,
+        }
     }
 
     /// `cx` with the remote parent, the baggage and the sampling context added; what is
     /// absent is left as `cx` has it.
     ///
     /// Spans started in the returned context continue the trace, and
-    /// [`outgoing_trace::inject`](crate::outgoing_trace::inject) sends on the received flag
-    /// bits and Sentry's sampling context with it.
+    /// [`outgoing_trace::inject`](crate::outgoing_trace::inject) sends on with it the
+    /// received flag bits, the `tracestate` members the span could not carry, and Sentry's
+    /// sampling context.
     pub fn attach_to(self, cx: &Context) -> Context {
         let mut cx = match self.parent {
             Some(parent) => {
                 let continuation = Continuation {
-                    trace_id: parent.trace_id(),
-                    flags: parent.trace_flags(),
+                    trace_id: parent.span_context.trace_id(),
+                    flags: parent.span_context.trace_flags(),
+                    deferred: parent.sampled.is_none(),
+                    all_tracestate_members: parent.all_tracestate_members,
                     sampling_context: self.sampling_context,
                 };
-                // One context value for both: each `with_value` copies the context's map.
-                cx.with_remote_span_context(parent).with_value(continuation)
+                // Stored only when it adds to the span context (each `with_value` copies the
+                // context's map), or to replace one an outer extraction left.
+                let store =
+                    continuation.adds_to_span_context() || cx.get::<Continuation>().is_some();
+                let cx = cx.with_remote_span_context(parent.span_context);
+                if store {
+                    cx.with_value(continuation)
+                } else {
+                    cx
+                }
             }
             None => cx.clone(),
         };
@@ -117,17 +141,29 @@ impl IncomingTrace {
     }
 }
 
-/// What a continued trace sends on besides its span context, kept in the [`Context`]:
-/// OpenTelemetry's sampler rebuilds a child span's flags, and a dropped span loses all but
-/// the sampled bit, yet the W3C text wants the `random` bit passed on unchanged.
+/// What a continued trace sends on besides the span context, kept in the [`Context`]:
+/// OpenTelemetry's sampler rebuilds a child span's flags (a dropped span loses all but the
+/// sampled bit, yet the W3C text wants the `random` bit passed on unchanged), a
+/// `TraceState` cannot hold every valid key, and a deferred decision has no flag.
 #[derive(Debug)]
 pub(crate) struct Continuation {
     pub(crate) trace_id: TraceId,
     pub(crate) flags: TraceFlags,
+    pub(crate) deferred: bool,
+    pub(crate) all_tracestate_members: Option<TraceStateMembers>,
     pub(crate) sampling_context: Option<DynamicSamplingContext>,
 }
 
-fn w3c_parent(extractor: &dyn Extractor) -> Option<SpanContext> {
+impl Continuation {
+    fn adds_to_span_context(&self) -> bool {
+        self.flags.to_u8() & !TraceFlags::SAMPLED.to_u8() != 0
+            || self.deferred
+            || self.all_tracestate_members.is_some()
+            || self.sampling_context.is_some()
+    }
+}
+
+fn w3c_parent(extractor: &dyn Extractor) -> Option<RemoteParent> {
     let traceparent = match Traceparent::extract(extractor) {
         Ok(found) => found?,
         Err(reason) => {
@@ -135,17 +171,22 @@ fn w3c_parent(extractor: &dyn Extractor) -> Option<SpanContext> {
             return None;
         }
     };
-    let trace_state = tracestate::extract(extractor).unwrap_or_else(|reason| {
+    let received = tracestate::extract(extractor).unwrap_or_else(|reason| {
         tracing::debug!(target: "otel_sentry::propagation", %reason, "tracestate discarded");
-        TraceState::NONE
+        tracestate::ReceivedTraceState::default()
     });
-    Some(traceparent.into_remote_span_context(trace_state))
+    Some(RemoteParent {
+        span_context: traceparent.into_remote_span_context(received.trace_state),
+        header: ParentHeader::Traceparent,
+        sampled: Some(traceparent.trace_flags().is_sampled()),
+        all_tracestate_members: received.all_members,
+    })
 }
 
 fn sentry_parent(
     extractor: &dyn Extractor,
     sampling_context: Option<&DynamicSamplingContext>,
-) -> Option<IncomingTrace> {
+) -> Option<RemoteParent> {
     let header = match SentryTrace::extract(extractor) {
         Ok(found) => found?,
         Err(reason) => {
@@ -153,21 +194,23 @@ fn sentry_parent(
             return None;
         }
     };
-    // A deferred decision may still be recorded in the sampling context.
-    let sampled = header
-        .sampled
-        .or_else(|| sampling_context.and_then(DynamicSamplingContext::sampled));
+    // A deferred decision may be recorded in the sampling context of the same trace.
+    let sampled = header.sampled().or_else(|| {
+        sampling_context
+            .filter(|dsc| dsc.trace_id() == Some(header.trace_id()))
+            .and_then(DynamicSamplingContext::sampled)
+    });
     let flags = TraceFlags::default().with_sampled(sampled.unwrap_or(false));
-    Some(IncomingTrace {
-        parent: Some(SpanContext::new(
-            header.trace_id,
-            header.span_id,
+    Some(RemoteParent {
+        span_context: SpanContext::new(
+            header.trace_id(),
+            header.span_id(),
             flags,
             true,
             TraceState::NONE,
-        )),
-        parent_header: Some(ParentHeader::SentryTrace),
-        parent_sampled: sampled,
-        ..IncomingTrace::default()
+        ),
+        header: ParentHeader::SentryTrace,
+        sampled,
+        all_tracestate_members: None,
     })
 }

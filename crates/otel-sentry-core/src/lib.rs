@@ -56,10 +56,10 @@ pub mod sentry_trace;
 pub mod traceparent;
 pub mod tracestate;
 
-pub use baggage::BaggageMemberError;
+pub use baggage::{BaggageMember, BaggageMemberError};
 pub use dynamic_sampling_context::DynamicSamplingContext;
-pub use incoming_trace::{IncomingTrace, ParentHeader};
+pub use incoming_trace::{IncomingTrace, ParentHeader, RemoteParent};
 pub use propagator::CorrelationPropagator;
 pub use sentry_trace::{SentryTrace, SentryTraceError};
 pub use traceparent::{RANDOM_TRACE_ID_FLAG, Traceparent, TraceparentError};
-pub use tracestate::TraceStateError;
+pub use tracestate::{ReceivedTraceState, TraceStateError, TraceStateMembers};

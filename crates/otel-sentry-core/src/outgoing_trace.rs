@@ -2,15 +2,19 @@
 //!
 //! The current span becomes `traceparent` (version `00`), its `TraceState` `tracestate`
 //! (never empty, at most 512 characters) and `sentry-trace`, so a downstream service
-//! instrumented only with a Sentry SDK continues the same trace. On a continued trace, the
-//! flag bits other than sampled go out as they were received, and Sentry's sampling context
-//! goes out unchanged, first in `baggage`, replacing any `sentry-` entries of the
-//! OpenTelemetry baggage.
+//! instrumented only with a Sentry SDK continues the same trace. On a continued trace the
+//! flag bits other than sampled go out as they were received, `tracestate` members the span
+//! could not carry go out in their places, a deferred decision stays deferred while no local
+//! span has decided, and Sentry's sampling context goes out unchanged, first in `baggage`,
+//! replacing any `sentry-` entries of the OpenTelemetry baggage.
+//!
+//! Everything is written to every request: limiting Sentry's headers to some hosts (as
+//! Sentry SDKs' `tracePropagationTargets` does) is the HTTP client adapter's job.
 
 use opentelemetry::Context;
 use opentelemetry::baggage::BaggageExt;
 use opentelemetry::propagation::Injector;
-use opentelemetry::trace::{TraceContextExt, TraceFlags};
+use opentelemetry::trace::{SpanContext, TraceContextExt, TraceFlags};
 
 use crate::baggage::{self, BAGGAGE_HEADER};
 use crate::dynamic_sampling_context::{DynamicSamplingContext, SENTRY_BAGGAGE_PREFIX};
@@ -20,41 +24,61 @@ use crate::traceparent::Traceparent;
 use crate::tracestate;
 
 /// The `traceparent` to send for the current span of `cx`: its ids and sampled flag, and,
-/// when the trace was continued from a `traceparent`, every other flag bit as received.
+/// when the trace was continued, every other flag bit as received.
 pub fn traceparent(cx: &Context) -> Option<Traceparent> {
     let span = cx.span();
-    let mut traceparent = Traceparent::from_span_context(span.span_context())?;
-    if let Some(received) = continuation(cx, &traceparent) {
-        traceparent.trace_flags = (traceparent.trace_flags & TraceFlags::SAMPLED)
-            | (received.flags & !TraceFlags::SAMPLED);
-    }
-    Some(traceparent)
+    let traceparent = Traceparent::from_span_context(span.span_context())?;
+    Some(match continuation(cx, span.span_context()) {
+        Some(received) => traceparent.with_trace_flags(
+            (traceparent.trace_flags() & TraceFlags::SAMPLED)
+                | (received.flags & !TraceFlags::SAMPLED),
+        ),
+        None => traceparent,
+    })
+}
+
+/// The `sentry-trace` to send for the current span of `cx`; its sampled part stays absent
+/// while the caller's deferred decision has not been taken by a local span.
+pub fn sentry_trace(cx: &Context) -> Option<SentryTrace> {
+    let span = cx.span();
+    let span_context = span.span_context();
+    let header = SentryTrace::from_span_context(span_context)?;
+    let still_deferred = span_context.is_remote()
+        && continuation(cx, span_context).is_some_and(|received| received.deferred);
+    Some(if still_deferred {
+        header.with_sampled(None)
+    } else {
+        header
+    })
 }
 
 /// Sentry's sampling context received with the trace `cx`'s current span belongs to.
 pub fn sampling_context(cx: &Context) -> Option<&DynamicSamplingContext> {
     let span = cx.span();
-    let traceparent = Traceparent::from_span_context(span.span_context())?;
-    continuation(cx, &traceparent)?.sampling_context.as_ref()
+    continuation(cx, span.span_context())?
+        .sampling_context
+        .as_ref()
 }
 
-/// The continuation stored for the trace of `current`, if `cx` holds one for that trace.
-fn continuation<'a>(cx: &'a Context, current: &Traceparent) -> Option<&'a Continuation> {
+/// The continuation stored in `cx`, if it is for the trace of `current`.
+fn continuation<'a>(cx: &'a Context, current: &SpanContext) -> Option<&'a Continuation> {
     cx.get::<Continuation>()
-        .filter(|received| received.trace_id == current.trace_id)
+        .filter(|received| current.is_valid() && received.trace_id == current.trace_id())
 }
 
 /// Writes `traceparent`, `tracestate`, `sentry-trace` and `baggage` for `cx`.
 ///
-/// Nothing is written for a context without a valid span but its baggage.
+/// Nothing but the baggage is written for a context without a valid span.
 pub fn inject(cx: &Context, injector: &mut dyn Injector) {
     let span = cx.span();
     let span_context = span.span_context();
     if let Some(traceparent) = traceparent(cx) {
         traceparent.inject(injector);
-        tracestate::inject(span_context.trace_state(), &[], injector);
+        let received =
+            continuation(cx, span_context).and_then(|c| c.all_tracestate_members.as_ref());
+        tracestate::inject(span_context.trace_state(), received, &[], injector);
     }
-    if let Some(sentry_trace) = SentryTrace::from_span_context(span_context) {
+    if let Some(sentry_trace) = sentry_trace(cx) {
         sentry_trace.inject(injector);
     }
 

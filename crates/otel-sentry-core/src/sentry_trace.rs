@@ -21,15 +21,13 @@ const SPAN_ID: std::ops::Range<usize> = 33..49;
 const WITHOUT_SAMPLED_LEN: usize = 49;
 const WITH_SAMPLED_LEN: usize = 51;
 
-/// A parsed `sentry-trace` header.
+/// A valid `sentry-trace` header: a trace id, the sender's span id and its sampling
+/// decision. Both ids are never all zeros.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct SentryTrace {
-    /// The trace id; never all zeros.
-    pub trace_id: TraceId,
-    /// The sender's span id, the parent of ours; never all zeros.
-    pub span_id: SpanId,
-    /// The sender's sampling decision, `None` when it deferred the decision to us.
-    pub sampled: Option<bool>,
+    trace_id: TraceId,
+    span_id: SpanId,
+    sampled: Option<bool>,
 }
 
 /// Why a `sentry-trace` header was ignored.
@@ -72,9 +70,9 @@ impl SentryTrace {
     /// use otel_sentry_core::SentryTrace;
     ///
     /// let header = SentryTrace::parse("771a43a4192642f0b136d5159a501700-a1b2c3d4e5f60718-1")?;
-    /// assert_eq!(header.sampled, Some(true));
+    /// assert_eq!(header.sampled(), Some(true));
     /// let deferred = SentryTrace::parse("771a43a4192642f0b136d5159a501700-a1b2c3d4e5f60718")?;
-    /// assert_eq!(deferred.sampled, None);
+    /// assert_eq!(deferred.sampled(), None);
     /// # Ok::<(), otel_sentry_core::SentryTraceError>(())
     /// ```
     pub fn parse(value: &str) -> Result<Self, SentryTraceError> {
@@ -106,28 +104,57 @@ impl SentryTrace {
         })
     }
 
-    /// Reads the header from a carrier: `Ok(None)` when it is absent, an error when it is
-    /// malformed or arrived as more than one line.
-    pub fn extract(extractor: &dyn Extractor) -> Result<Option<Self>, SentryTraceError> {
-        match header_lines::get_all(extractor, SENTRY_TRACE_HEADER).as_slice() {
-            [] => Ok(None),
-            [line] => Self::parse(line).map(Some),
-            lines => Err(SentryTraceError::Duplicated { lines: lines.len() }),
-        }
-    }
-
-    /// The header naming `span_context` as the parent, or `None` when it is invalid.
-    pub fn from_span_context(span_context: &SpanContext) -> Option<Self> {
-        span_context.is_valid().then(|| SentryTrace {
-            trace_id: span_context.trace_id(),
-            span_id: span_context.span_id(),
-            sampled: Some(span_context.is_sampled()),
+    /// A header from its parts, or `None` when an id is all zeros.
+    pub fn new(trace_id: TraceId, span_id: SpanId, sampled: Option<bool>) -> Option<Self> {
+        (trace_id != TraceId::INVALID && span_id != SpanId::INVALID).then_some(SentryTrace {
+            trace_id,
+            span_id,
+            sampled,
         })
     }
 
-    /// Writes the header value into `out` and returns the part written.
-    pub fn encode<'a>(&self, out: &'a mut [u8; WITH_SAMPLED_LEN]) -> &'a [u8] {
-        out[TRACE_ID.end] = b'-';
+    /// Reads the header from a carrier: `Ok(None)` when it is absent, an error when it is
+    /// malformed or arrived as more than one line.
+    pub fn extract(extractor: &dyn Extractor) -> Result<Option<Self>, SentryTraceError> {
+        match header_lines::single(extractor, SENTRY_TRACE_HEADER) {
+            Ok(line) => line.map(Self::parse).transpose(),
+            Err(lines) => Err(SentryTraceError::Duplicated { lines }),
+        }
+    }
+
+    /// The header naming `span_context` as the parent, with its sampled flag as the
+    /// decision, or `None` when it is invalid.
+    pub fn from_span_context(span_context: &SpanContext) -> Option<Self> {
+        Self::new(
+            span_context.trace_id(),
+            span_context.span_id(),
+            Some(span_context.is_sampled()),
+        )
+    }
+
+    /// The trace id.
+    pub fn trace_id(&self) -> TraceId {
+        self.trace_id
+    }
+
+    /// The sender's span id, the parent of the receiver's span.
+    pub fn span_id(&self) -> SpanId {
+        self.span_id
+    }
+
+    /// The sender's sampling decision, `None` when it deferred the decision to the receiver.
+    pub fn sampled(&self) -> Option<bool> {
+        self.sampled
+    }
+
+    /// The same ids with another decision.
+    pub fn with_sampled(self, sampled: Option<bool>) -> Self {
+        SentryTrace { sampled, ..self }
+    }
+
+    /// The header value; returns the buffer and the length used.
+    fn encode(&self) -> ([u8; WITH_SAMPLED_LEN], usize) {
+        let mut out = [b'-'; WITH_SAMPLED_LEN];
         hex::encode(
             u128::from_be_bytes(self.trace_id.to_bytes()),
             &mut out[TRACE_ID],
@@ -136,20 +163,20 @@ impl SentryTrace {
             u128::from(u64::from_be_bytes(self.span_id.to_bytes())),
             &mut out[SPAN_ID],
         );
-        let sampled: &[u8] = match self.sampled {
-            Some(true) => b"-1",
-            Some(false) => b"-0",
-            None => b"",
-        };
-        let len = WITHOUT_SAMPLED_LEN + sampled.len();
-        out[WITHOUT_SAMPLED_LEN..len].copy_from_slice(sampled);
-        &out[..len]
+        match self.sampled {
+            Some(sampled) => {
+                out[WITH_SAMPLED_LEN - 1] = if sampled { b'1' } else { b'0' };
+                (out, WITH_SAMPLED_LEN)
+            }
+            None => (out, WITHOUT_SAMPLED_LEN),
+        }
     }
 
     /// The header value as an owned string, ready for [`Injector::set`].
     pub fn header_value(&self) -> String {
-        let mut out = [0u8; WITH_SAMPLED_LEN];
-        String::from_utf8_lossy(self.encode(&mut out)).into_owned()
+        let (out, len) = self.encode();
+        // `encode` writes ASCII only: the conversion never replaces anything.
+        String::from_utf8_lossy(&out[..len]).into_owned()
     }
 
     /// Writes the header into a carrier.
@@ -160,7 +187,7 @@ impl SentryTrace {
 
 impl fmt::Display for SentryTrace {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut out = [0u8; WITH_SAMPLED_LEN];
-        f.write_str(std::str::from_utf8(self.encode(&mut out)).map_err(|_| fmt::Error)?)
+        let (out, len) = self.encode();
+        f.write_str(&String::from_utf8_lossy(&out[..len]))
     }
 }

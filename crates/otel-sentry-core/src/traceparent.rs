@@ -30,15 +30,14 @@ const TRACE_ID: std::ops::Range<usize> = 3..35;
 const PARENT_ID: std::ops::Range<usize> = 36..52;
 const FLAGS: std::ops::Range<usize> = 53..55;
 
-/// A parsed `traceparent`: the caller's trace id, its span id and its trace flags.
+/// A valid `traceparent`: a trace id, the caller's span id and the trace flags.
+///
+/// Both ids are never all zeros: a value of this type always makes a valid header.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Traceparent {
-    /// The id of the whole trace; never all zeros.
-    pub trace_id: TraceId,
-    /// The caller's span id (`parent-id` in the W3C text); never all zeros.
-    pub parent_id: SpanId,
-    /// All eight flag bits as received: sampled (`0x01`), random (`0x02`) and any others.
-    pub trace_flags: TraceFlags,
+    trace_id: TraceId,
+    parent_id: SpanId,
+    trace_flags: TraceFlags,
 }
 
 /// Why a `traceparent` was ignored.
@@ -96,7 +95,7 @@ impl Traceparent {
     /// use otel_sentry_core::Traceparent;
     ///
     /// let parent = Traceparent::parse("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-03")?;
-    /// assert!(parent.trace_flags.is_sampled());
+    /// assert!(parent.trace_flags().is_sampled());
     /// assert_eq!(parent.to_string(), "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-03");
     /// assert!(Traceparent::parse("00-0AF7651916CD43DD8448EB211C80319C-b7ad6b7169203331-01").is_err());
     /// # Ok::<(), otel_sentry_core::TraceparentError>(())
@@ -142,23 +141,55 @@ impl Traceparent {
         })
     }
 
+    /// A `traceparent` from its parts, or `None` when an id is all zeros.
+    pub fn new(trace_id: TraceId, parent_id: SpanId, trace_flags: TraceFlags) -> Option<Self> {
+        (trace_id != TraceId::INVALID && parent_id != SpanId::INVALID).then_some(Traceparent {
+            trace_id,
+            parent_id,
+            trace_flags,
+        })
+    }
+
     /// Reads the header from a carrier: `Ok(None)` when it is absent, an error when it is
-    /// malformed or arrived as more than one line.
+    /// malformed or arrived as more than one line (as far as the extractor reports lines;
+    /// see [`Extractor::get_all`]).
     pub fn extract(extractor: &dyn Extractor) -> Result<Option<Self>, TraceparentError> {
-        match header_lines::get_all(extractor, TRACEPARENT_HEADER).as_slice() {
-            [] => Ok(None),
-            [line] => Self::parse(line).map(Some),
-            lines => Err(TraceparentError::Duplicated { lines: lines.len() }),
+        match header_lines::single(extractor, TRACEPARENT_HEADER) {
+            Ok(line) => line.map(Self::parse).transpose(),
+            Err(lines) => Err(TraceparentError::Duplicated { lines }),
         }
     }
 
     /// The `traceparent` naming `span_context` as the parent, or `None` when it is invalid.
     pub fn from_span_context(span_context: &SpanContext) -> Option<Self> {
-        span_context.is_valid().then(|| Traceparent {
-            trace_id: span_context.trace_id(),
-            parent_id: span_context.span_id(),
-            trace_flags: span_context.trace_flags(),
-        })
+        Self::new(
+            span_context.trace_id(),
+            span_context.span_id(),
+            span_context.trace_flags(),
+        )
+    }
+
+    /// The id of the whole trace.
+    pub fn trace_id(&self) -> TraceId {
+        self.trace_id
+    }
+
+    /// The caller's span id (`parent-id` in the W3C text).
+    pub fn parent_id(&self) -> SpanId {
+        self.parent_id
+    }
+
+    /// All eight flag bits: sampled (`0x01`), random (`0x02`) and any others.
+    pub fn trace_flags(&self) -> TraceFlags {
+        self.trace_flags
+    }
+
+    /// The same ids with other flags.
+    pub fn with_trace_flags(self, trace_flags: TraceFlags) -> Self {
+        Traceparent {
+            trace_flags,
+            ..self
+        }
     }
 
     /// The remote parent this header describes, carrying `trace_state`.
@@ -174,7 +205,7 @@ impl Traceparent {
 
     /// The header value at version `00` (the highest version this crate knows, as the
     /// specification asks of a higher-version header being passed on).
-    pub fn encode(&self) -> [u8; VERSION_00_LEN] {
+    fn encode(&self) -> [u8; VERSION_00_LEN] {
         let mut out = *b"00-00000000000000000000000000000000-0000000000000000-00";
         hex::encode(
             u128::from_be_bytes(self.trace_id.to_bytes()),
@@ -190,9 +221,8 @@ impl Traceparent {
 
     /// The header value as an owned string, ready for [`Injector::set`].
     pub fn header_value(&self) -> String {
-        let encoded = self.encode();
-        // Every byte written by `encode` is ASCII.
-        String::from_utf8_lossy(&encoded).into_owned()
+        // `encode` writes ASCII only: the conversion never replaces anything.
+        String::from_utf8_lossy(&self.encode()).into_owned()
     }
 
     /// Writes the header into a carrier.
@@ -203,7 +233,6 @@ impl Traceparent {
 
 impl fmt::Display for Traceparent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let encoded = self.encode();
-        f.write_str(std::str::from_utf8(&encoded).map_err(|_| fmt::Error)?)
+        f.write_str(&String::from_utf8_lossy(&self.encode()))
     }
 }

@@ -10,9 +10,9 @@
 //!
 //! Keys follow the Level 2 grammar, `( lcalpha / DIGIT ) 0*255 keychar` with `@` allowed
 //! after the first character, so `tenant@system` keys are accepted. OpenTelemetry 0.33's
-//! `TraceState` refuses a few keys this grammar allows (more than one `@`, or a system part
-//! longer than 13 characters or starting with a symbol); a list holding one cannot be
-//! carried on a span and is discarded with [`TraceStateError::Unrepresentable`].
+//! `TraceState` refuses a few keys this grammar allows (more than one `@`, a system part
+//! of 14 characters or more, or one starting with a symbol). A span cannot carry those;
+//! [`ReceivedTraceState`] keeps the whole list so they are still sent on, in place.
 
 use opentelemetry::propagation::{Extractor, Injector};
 use opentelemetry::trace::TraceState;
@@ -65,9 +65,37 @@ pub enum TraceStateError {
         /// The position of the repeated member among the non-empty members, from 0.
         index: usize,
     },
-    /// Valid, but OpenTelemetry's `TraceState` refuses one of its keys.
-    #[error("tracestate holds a key OpenTelemetry's TraceState cannot carry")]
-    Unrepresentable,
+}
+
+/// A received `tracestate`: what an OpenTelemetry span can carry and, when OpenTelemetry
+/// refused some valid members, the whole list, so they are still sent on.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReceivedTraceState {
+    /// The members OpenTelemetry's `TraceState` accepts, in order.
+    pub trace_state: TraceState,
+    /// Every member in order; `None` when `trace_state` holds them all.
+    pub all_members: Option<TraceStateMembers>,
+}
+
+/// Every member of a received `tracestate`, in order, each marked with whether
+/// OpenTelemetry's `TraceState` could hold it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TraceStateMembers(Box<[Member]>);
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Member {
+    key: String,
+    value: String,
+    in_trace_state: bool,
+}
+
+impl TraceStateMembers {
+    /// The members in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0
+            .iter()
+            .map(|member| (member.key.as_str(), member.value.as_str()))
+    }
 }
 
 /// Whether `key` matches the Level 2 grammar: a lowercase letter or digit, then up to 255
@@ -101,14 +129,14 @@ pub fn is_valid_value(value: &str) -> bool {
 /// ```
 /// use otel_sentry_core::tracestate;
 ///
-/// let state = tracestate::parse_lines(&["rojo=00f067aa0ba902b7", " congo=t61rcWkgMzE "])?;
-/// assert_eq!(state.header(), "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE");
+/// let received = tracestate::parse_lines(&["rojo=00f067aa0ba902b7", " congo=t61rcWkgMzE "])?;
+/// assert_eq!(received.trace_state.header(), "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE");
 /// assert!(tracestate::parse_lines(&["foo=1,foo=2"]).is_err());
 /// # Ok::<(), otel_sentry_core::TraceStateError>(())
 /// ```
-pub fn parse_lines(lines: &[&str]) -> Result<TraceState, TraceStateError> {
-    // Validated on the stack first: a list is kept whole or not at all, and the only
-    // allocation is the `TraceState` itself.
+pub fn parse_lines(lines: &[&str]) -> Result<ReceivedTraceState, TraceStateError> {
+    // Validated on the stack first: a list is kept whole or not at all, and the usual
+    // only allocation is the `TraceState` itself.
     let mut members = [("", ""); MAX_MEMBERS];
     let mut count = 0;
     for member in list_members(lines).filter(|member| !member.is_empty()) {
@@ -131,15 +159,41 @@ pub fn parse_lines(lines: &[&str]) -> Result<TraceState, TraceStateError> {
         members[count] = (key, value);
         count += 1;
     }
-    if count == 0 {
-        return Ok(TraceState::NONE);
+    let members = &members[..count];
+    if members.is_empty() {
+        return Ok(ReceivedTraceState::default());
     }
-    TraceState::from_key_value(members[..count].iter().copied())
-        .map_err(|_| TraceStateError::Unrepresentable)
+    if let Ok(trace_state) = TraceState::from_key_value(members.iter().copied()) {
+        return Ok(ReceivedTraceState {
+            trace_state,
+            all_members: None,
+        });
+    }
+    // Rare: keys valid under Level 2 that OpenTelemetry refuses.
+    let all: Box<[Member]> = members
+        .iter()
+        .map(|(key, value)| Member {
+            key: (*key).to_owned(),
+            value: (*value).to_owned(),
+            in_trace_state: TraceState::from_key_value([(key, value)]).is_ok(),
+        })
+        .collect();
+    let carried = all
+        .iter()
+        .filter(|member| member.in_trace_state)
+        .map(|member| (member.key.as_str(), member.value.as_str()));
+    tracing::debug!(
+        target: "otel_sentry::tracestate",
+        "tracestate keys OpenTelemetry's TraceState refuses are carried beside the span"
+    );
+    Ok(ReceivedTraceState {
+        trace_state: TraceState::from_key_value(carried).unwrap_or_default(),
+        all_members: Some(TraceStateMembers(all)),
+    })
 }
 
 /// Reads every `tracestate` line of a carrier; an absent header is an empty state.
-pub fn extract(extractor: &dyn Extractor) -> Result<TraceState, TraceStateError> {
+pub fn extract(extractor: &dyn Extractor) -> Result<ReceivedTraceState, TraceStateError> {
     parse_lines(&header_lines::get_all(extractor, TRACESTATE_HEADER))
 }
 
@@ -147,26 +201,41 @@ pub fn extract(extractor: &dyn Extractor) -> Result<TraceState, TraceStateError>
 /// is left to send (an empty `tracestate` is never sent).
 ///
 /// `ours` are this service's own members, in order; a key in `ours` replaces the same key
-/// further right. Members outside the grammar are left out, at most 32 are kept, and the
-/// result is shortened to [`MAX_PROPAGATED_LEN`] characters by dropping whole members,
-/// those longer than [`LONG_MEMBER_LEN`] first, then from the end.
+/// further right. `received`, when the span could not carry every received member, puts
+/// the missing ones back in their places (see [`merge_received`]). Members outside the
+/// grammar are left out, at most 32 are kept, and the result is shortened to
+/// [`MAX_PROPAGATED_LEN`] characters by dropping whole members, those longer than
+/// [`LONG_MEMBER_LEN`] first, then from the end.
 ///
 /// ```
 /// use opentelemetry::trace::TraceState;
 /// use otel_sentry_core::tracestate;
 ///
 /// let received = TraceState::from_key_value([("rojo", "1"), ("congo", "2")]).unwrap();
-/// let sent = tracestate::header_value(&received, &[("congo", "3")]);
+/// let sent = tracestate::header_value(&received, None, &[("congo", "3")]);
 /// assert_eq!(sent.as_deref(), Some("congo=3,rojo=1"));
-/// assert_eq!(tracestate::header_value(&TraceState::NONE, &[]), None);
+/// assert_eq!(tracestate::header_value(&TraceState::NONE, None, &[]), None);
 /// ```
-pub fn header_value(trace_state: &TraceState, ours: &[(&str, &str)]) -> Option<String> {
+pub fn header_value(
+    trace_state: &TraceState,
+    received: Option<&TraceStateMembers>,
+    ours: &[(&str, &str)],
+) -> Option<String> {
+    match received {
+        Some(received) => join(merge_received(trace_state, received).into_iter(), ours),
+        None => join(trace_state.into_iter(), ours),
+    }
+}
+
+/// `ours`, then `carried` less the keys of `ours`, checked, capped, shortened and joined.
+fn join<'a>(
+    carried: impl Iterator<Item = (&'a str, &'a str)>,
+    ours: &[(&'a str, &'a str)],
+) -> Option<String> {
     let mut members = [("", ""); MAX_MEMBERS];
     let mut count = 0;
-    let received = trace_state
-        .into_iter()
-        .filter(|(key, _)| !ours.iter().any(|(own, _)| own == key));
-    for (key, value) in ours.iter().copied().chain(received) {
+    let carried = carried.filter(|(key, _)| !ours.iter().any(|(own, _)| own == key));
+    for (key, value) in ours.iter().copied().chain(carried) {
         if count == MAX_MEMBERS {
             tracing::debug!(
                 target: "otel_sentry::tracestate",
@@ -211,9 +280,48 @@ pub fn header_value(trace_state: &TraceState, ours: &[(&str, &str)]) -> Option<S
     Some(out)
 }
 
-/// Writes the `tracestate` for `trace_state` with `ours` in front, unless it would be empty.
-pub fn inject(trace_state: &TraceState, ours: &[(&str, &str)], injector: &mut dyn Injector) {
-    if let Some(value) = header_value(trace_state, ours) {
+/// The members to send when a span's `trace_state` was built from `received` without the
+/// members OpenTelemetry refused: first those the span changed or added (they lead, as
+/// OpenTelemetry's `insert` puts them), then the received list in its order, less the
+/// members the span dropped or changed. Refused members keep their places.
+fn merge_received<'a>(
+    trace_state: &'a TraceState,
+    received: &'a TraceStateMembers,
+) -> Vec<(&'a str, &'a str)> {
+    let unchanged = |key: &str, value: &str| {
+        received
+            .0
+            .iter()
+            .any(|member| member.in_trace_state && member.key == key && member.value == value)
+    };
+    let changed: Vec<(&str, &str)> = trace_state
+        .into_iter()
+        .filter(|(key, value)| !unchanged(key, value))
+        .collect();
+    let still_carried = |member: &Member| {
+        if member.in_trace_state {
+            trace_state.get(&member.key) == Some(member.value.as_str())
+        } else {
+            !changed.iter().any(|(key, _)| *key == member.key)
+        }
+    };
+    let kept: Vec<(&str, &str)> = received
+        .0
+        .iter()
+        .filter(|member| still_carried(member))
+        .map(|member| (member.key.as_str(), member.value.as_str()))
+        .collect();
+    changed.into_iter().chain(kept).collect()
+}
+
+/// Writes the `tracestate` of [`header_value`], unless it would be empty.
+pub fn inject(
+    trace_state: &TraceState,
+    received: Option<&TraceStateMembers>,
+    ours: &[(&str, &str)],
+    injector: &mut dyn Injector,
+) {
+    if let Some(value) = header_value(trace_state, received, ours) {
         injector.set(TRACESTATE_HEADER, value);
     }
 }

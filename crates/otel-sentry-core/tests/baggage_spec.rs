@@ -303,3 +303,27 @@ fn at_most_8192_bytes_are_sent_and_never_a_partial_member() {
 fn empty_baggage_is_not_sent() {
     assert_eq!(baggage::header_value(std::iter::empty()), None);
 }
+
+#[test]
+fn header_name_is_matched_in_any_case() {
+    let incoming = extract(&[("Baggage", "a=1"), ("BAGGAGE", "b=2")]);
+    assert_eq!(incoming.baggage.len(), 2);
+}
+
+#[test]
+fn property_value_is_percent_encoded_as_values_are() {
+    assert_eq!(
+        BaggageMember::parse("k=v;p=%zz"),
+        Err(BaggageMemberError::InvalidProperty)
+    );
+    assert_eq!(metadata(&parse_lines(&["k=v;p=%41"]), "k"), Some("p=%41"));
+}
+
+#[test]
+fn limits_apply_to_all_lines_together() {
+    let line: Vec<String> = (0..40).map(|i| format!("a{i}=v")).collect();
+    let other: Vec<String> = (0..40).map(|i| format!("b{i}=v")).collect();
+    let baggage = parse_lines(&[&line.join(","), &other.join(",")]);
+    assert_eq!(baggage.len(), 64);
+    assert!(baggage.get("b23").is_some() && baggage.get("b24").is_none());
+}

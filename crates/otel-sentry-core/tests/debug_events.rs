@@ -36,7 +36,7 @@ fn ignored_headers_leave_a_debug_event_naming_the_reason() {
     tracing::subscriber::with_default(subscriber, || {
         common::extract(&[
             ("traceparent", &format!("ff-{TRACE_ID}-{PARENT_ID}-01")),
-            ("baggage", "bad key=1"),
+            ("baggage", "bad key=1,x,y,z,w=%zz"),
         ]);
         common::extract(&[
             ("traceparent", &traceparent("01")),

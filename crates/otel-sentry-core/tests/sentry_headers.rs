@@ -18,20 +18,23 @@ fn sentry_trace(sampled: &str) -> String {
 fn sentry_trace_is_trace_id_span_id_and_sampled() {
     let parsed = SentryTrace::parse(&sentry_trace("-1")).unwrap();
     assert_eq!(
-        parsed.trace_id,
+        parsed.trace_id(),
         TraceId::from(0x771a43a4192642f0b136d5159a501700)
     );
-    assert_eq!(parsed.span_id, SpanId::from(0xa1b2c3d4e5f60718));
-    assert_eq!(parsed.sampled, Some(true));
+    assert_eq!(parsed.span_id(), SpanId::from(0xa1b2c3d4e5f60718));
+    assert_eq!(parsed.sampled(), Some(true));
     assert_eq!(
-        SentryTrace::parse(&sentry_trace("-0")).unwrap().sampled,
+        SentryTrace::parse(&sentry_trace("-0")).unwrap().sampled(),
         Some(false)
     );
 }
 
 #[test]
 fn sentry_trace_without_sampled_defers_the_decision() {
-    assert_eq!(SentryTrace::parse(&sentry_trace("")).unwrap().sampled, None);
+    assert_eq!(
+        SentryTrace::parse(&sentry_trace("")).unwrap().sampled(),
+        None
+    );
 }
 
 #[test]
@@ -103,7 +106,8 @@ fn sentry_trace_round_trips() {
 fn sentry_trace_continues_a_trace_when_traceparent_is_absent() {
     let incoming = extract(&[("sentry-trace", &sentry_trace("-1"))]);
     let parent = incoming.parent.unwrap();
-    assert_eq!(incoming.parent_header, Some(ParentHeader::SentryTrace));
+    assert_eq!(parent.header, ParentHeader::SentryTrace);
+    let parent = parent.span_context;
     assert_eq!(parent.trace_id().to_string(), SENTRY_TRACE_ID);
     assert_eq!(parent.span_id().to_string(), SENTRY_SPAN_ID);
     assert!(parent.is_sampled() && parent.is_remote());
@@ -118,8 +122,9 @@ fn sentry_trace_continues_a_trace_when_traceparent_is_invalid() {
         ),
         ("sentry-trace", &sentry_trace("-0")),
     ]);
-    assert_eq!(incoming.parent_header, Some(ParentHeader::SentryTrace));
-    assert!(!incoming.parent.unwrap().is_sampled());
+    let parent = incoming.parent.unwrap();
+    assert_eq!(parent.header, ParentHeader::SentryTrace);
+    assert!(!parent.span_context.is_sampled());
 }
 
 #[test]
@@ -128,8 +133,9 @@ fn valid_traceparent_wins_over_sentry_trace() {
         ("sentry-trace", &sentry_trace("-1")),
         ("traceparent", &traceparent("01")),
     ]);
-    assert_eq!(incoming.parent_header, Some(ParentHeader::Traceparent));
-    assert_eq!(incoming.parent.unwrap().trace_id().to_string(), TRACE_ID);
+    let parent = incoming.parent.unwrap();
+    assert_eq!(parent.header, ParentHeader::Traceparent);
+    assert_eq!(parent.span_context.trace_id().to_string(), TRACE_ID);
 }
 
 #[test]
@@ -138,7 +144,10 @@ fn sentry_trace_carries_no_tracestate() {
         ("sentry-trace", &sentry_trace("-1")),
         ("tracestate", "foo=1"),
     ]);
-    assert_eq!(incoming.parent.unwrap().trace_state().header(), "");
+    assert_eq!(
+        incoming.parent.unwrap().span_context.trace_state().header(),
+        ""
+    );
 }
 
 #[test]
@@ -159,15 +168,17 @@ fn deferred_sentry_trace_takes_the_decision_from_sentry_sampled() {
             &format!("sentry-trace_id={SENTRY_TRACE_ID},sentry-sampled=true"),
         ),
     ]);
-    assert_eq!(incoming.parent_sampled, Some(true));
-    assert!(incoming.parent.unwrap().is_sampled());
+    let parent = incoming.parent.unwrap();
+    assert_eq!(parent.sampled, Some(true));
+    assert!(parent.span_context.is_sampled());
 }
 
 #[test]
 fn deferred_sentry_trace_without_sentry_sampled_stays_undecided() {
     let incoming = extract(&[("sentry-trace", &sentry_trace(""))]);
-    assert_eq!(incoming.parent_sampled, None);
-    assert!(!incoming.parent.unwrap().is_sampled());
+    let parent = incoming.parent.unwrap();
+    assert_eq!(parent.sampled, None);
+    assert!(!parent.span_context.is_sampled());
 }
 
 #[test]
@@ -284,4 +295,57 @@ fn sampling_context_typed_getters_reject_out_of_range_values() {
     assert_eq!(dsc.sample_rate(), None);
     assert_eq!(dsc.sample_rand(), None);
     assert_eq!(dsc.sampled(), None);
+}
+
+#[test]
+fn deferred_sentry_trace_ignores_sentry_sampled_of_another_trace() {
+    let incoming = extract(&[
+        ("sentry-trace", &sentry_trace("")),
+        (
+            "baggage",
+            &format!("sentry-trace_id={TRACE_ID},sentry-sampled=true"),
+        ),
+    ]);
+    let parent = incoming.parent.unwrap();
+    assert_eq!(parent.sampled, None);
+    assert!(incoming.sampling_context.is_none());
+}
+
+#[test]
+fn sampling_context_is_read_whole_beside_a_full_third_party_baggage() {
+    // 64 third-party members fill the W3C limits; Sentry's entries have their own.
+    let third_party: Vec<String> = (0..64)
+        .map(|i| format!("k{i}={}", "v".repeat(100)))
+        .collect();
+    let incoming = extract(&[
+        ("sentry-trace", &sentry_trace("-1")),
+        ("baggage", &third_party.join(",")),
+        (
+            "baggage",
+            &format!("sentry-trace_id={SENTRY_TRACE_ID},sentry-public_key=pk,sentry-sample_rate=1"),
+        ),
+    ]);
+    assert_eq!(incoming.baggage.len(), 64);
+    let dsc = incoming.sampling_context.unwrap();
+    assert_eq!(dsc.iter().count(), 3);
+    assert_eq!(dsc.sample_rate(), Some(1.0));
+}
+
+#[test]
+fn sampling_context_keeps_the_first_of_repeated_names_and_drops_invalid_members() {
+    let dsc = DynamicSamplingContext::parse_lines(&[
+        "sentry-release=1,sentry-release=2,sentry-bad=a b,sentry-environment=prod",
+    ])
+    .unwrap();
+    let entries: Vec<(&str, &str)> = dsc.iter().collect();
+    assert_eq!(entries, [("environment", "prod"), ("release", "1")]);
+}
+
+#[test]
+fn out_of_range_sample_values_are_not_written() {
+    let dsc = DynamicSamplingContext::new()
+        .with_sample_rate(f64::NAN)
+        .with_sample_rate(1.5)
+        .with_sample_rand(1.0);
+    assert!(dsc.is_empty());
 }

@@ -15,11 +15,11 @@ fn parse(value: &str) -> Result<Traceparent, TraceparentError> {
 fn version_00_value_is_trace_id_parent_id_and_flags() {
     let parsed = parse("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01").unwrap();
     assert_eq!(
-        parsed.trace_id,
+        parsed.trace_id(),
         TraceId::from(0x4bf92f3577b34da6a3ce929d0e0e4736)
     );
-    assert_eq!(parsed.parent_id, SpanId::from(0x00f067aa0ba902b7));
-    assert!(parsed.trace_flags.is_sampled());
+    assert_eq!(parsed.parent_id(), SpanId::from(0x00f067aa0ba902b7));
+    assert!(parsed.trace_flags().is_sampled());
 }
 
 #[test]
@@ -77,10 +77,40 @@ fn version_00_allows_nothing_after_the_flags() {
 #[test]
 fn higher_version_is_parsed_for_its_first_four_fields() {
     for trailer in ["", "-what-the-future-will-be-like", "-"] {
-        let parsed = parse(&format!("cc-{TRACE_ID}-{PARENT_ID}-01{trailer}")).unwrap();
-        assert_eq!(parsed.trace_id.to_string(), TRACE_ID, "{trailer}");
-        assert_eq!(parsed.parent_id.to_string(), PARENT_ID, "{trailer}");
+        let parsed = parse(&format!("cc-{TRACE_ID}-{PARENT_ID}-03{trailer}")).unwrap();
+        assert_eq!(parsed.trace_id().to_string(), TRACE_ID, "{trailer}");
+        assert_eq!(parsed.parent_id().to_string(), PARENT_ID, "{trailer}");
+        assert_eq!(parsed.trace_flags(), TraceFlags::new(0x03), "{trailer}");
     }
+}
+
+#[test]
+fn higher_version_ids_follow_the_same_rules() {
+    let zero_trace = "0".repeat(32);
+    assert_eq!(
+        parse(&format!("cc-{zero_trace}-{PARENT_ID}-01-x")),
+        Err(TraceparentError::ZeroTraceId)
+    );
+    assert_eq!(
+        parse(&format!("cc-{TRACE_ID}-0000000000000000-01-x")),
+        Err(TraceparentError::ZeroParentId)
+    );
+    assert_eq!(
+        parse(&format!(
+            "cc-{}-{PARENT_ID}-01-x",
+            TRACE_ID.to_uppercase().replace('1', "A")
+        )),
+        Err(TraceparentError::MalformedTraceId)
+    );
+}
+
+#[test]
+fn a_traceparent_is_never_built_with_zero_ids() {
+    let trace_id = TraceId::from(1);
+    let span_id = SpanId::from(1);
+    assert!(Traceparent::new(TraceId::INVALID, span_id, TraceFlags::SAMPLED).is_none());
+    assert!(Traceparent::new(trace_id, SpanId::INVALID, TraceFlags::SAMPLED).is_none());
+    assert!(Traceparent::new(trace_id, span_id, TraceFlags::SAMPLED).is_some());
 }
 
 #[test]
@@ -178,16 +208,31 @@ fn trace_flags_are_two_lowercase_hex_digits() {
 
 #[test]
 fn sampled_flag_is_the_least_significant_bit() {
-    assert!(parse(&traceparent("01")).unwrap().trace_flags.is_sampled());
-    assert!(parse(&traceparent("09")).unwrap().trace_flags.is_sampled());
-    assert!(!parse(&traceparent("02")).unwrap().trace_flags.is_sampled());
+    assert!(
+        parse(&traceparent("01"))
+            .unwrap()
+            .trace_flags()
+            .is_sampled()
+    );
+    assert!(
+        parse(&traceparent("09"))
+            .unwrap()
+            .trace_flags()
+            .is_sampled()
+    );
+    assert!(
+        !parse(&traceparent("02"))
+            .unwrap()
+            .trace_flags()
+            .is_sampled()
+    );
 }
 
 #[test]
 fn random_flag_is_the_second_least_significant_bit() {
-    let flags = parse(&traceparent("03")).unwrap().trace_flags;
+    let flags = parse(&traceparent("03")).unwrap().trace_flags();
     assert_eq!(flags & RANDOM_TRACE_ID_FLAG, RANDOM_TRACE_ID_FLAG);
-    let flags = parse(&traceparent("01")).unwrap().trace_flags;
+    let flags = parse(&traceparent("01")).unwrap().trace_flags();
     assert_eq!(flags & RANDOM_TRACE_ID_FLAG, TraceFlags::default());
 }
 
@@ -195,7 +240,7 @@ fn random_flag_is_the_second_least_significant_bit() {
 fn every_flag_bit_is_kept_on_receipt() {
     for flags in ["00", "02", "03", "09", "ff"] {
         let parsed = parse(&traceparent(flags)).unwrap();
-        assert_eq!(format!("{:02x}", parsed.trace_flags.to_u8()), flags);
+        assert_eq!(format!("{:02x}", parsed.trace_flags().to_u8()), flags);
         assert_eq!(parsed.to_string(), traceparent(flags));
     }
 }
@@ -232,14 +277,14 @@ fn two_traceparent_lines_make_the_context_invalid() {
 fn invalid_traceparent_starts_a_new_trace() {
     let incoming = extract(&[("traceparent", "00-not-a-traceparent-01")]);
     assert!(incoming.parent.is_none());
-    assert!(incoming.parent_header.is_none());
 }
 
 #[test]
 fn continued_parent_is_remote() {
     let parent = extract(&[("traceparent", &traceparent("01"))])
         .parent
-        .unwrap();
+        .unwrap()
+        .span_context;
     assert!(parent.is_remote());
     assert!(parent.is_valid());
 }

@@ -14,7 +14,10 @@ fn continued(lines: &[&str]) -> TraceState {
     let mut headers = vec![("traceparent", parent.as_str())];
     headers.extend(lines.iter().map(|line| ("tracestate", *line)));
     let incoming = extract(&headers);
-    let parent = incoming.parent.expect("traceparent is continued");
+    let parent = incoming
+        .parent
+        .expect("traceparent is continued")
+        .span_context;
     assert_eq!(
         parent.trace_id().to_string(),
         TRACE_ID,
@@ -56,7 +59,12 @@ fn header_name_is_matched_in_any_case() {
         let parent = traceparent("00");
         let incoming = extract(&[("traceparent", &parent), (name, "foo=1")]);
         assert_eq!(
-            incoming.parent.unwrap().trace_state().get("foo"),
+            incoming
+                .parent
+                .unwrap()
+                .span_context
+                .trace_state()
+                .get("foo"),
             Some("1"),
             "{name}"
         );
@@ -69,7 +77,12 @@ fn other_header_names_are_not_tracestate() {
         let parent = traceparent("00");
         let incoming = extract(&[("traceparent", &parent), (name, "foo=1")]);
         assert_eq!(
-            incoming.parent.unwrap().trace_state().get("foo"),
+            incoming
+                .parent
+                .unwrap()
+                .span_context
+                .trace_state()
+                .get("foo"),
             None,
             "{name}"
         );
@@ -205,26 +218,60 @@ fn key_has_at_most_256_characters() {
 fn tenant_at_system_keys_are_accepted() {
     let key = "abcdefghijklmnopqrstuvwxyz0123456789_-*/@a-z0-9_-*/";
     assert!(is_valid_key(key));
-    let state = continued(&[
-        "fw529a3039@dt=1",
-        &format!("{}@{}=1", "t".repeat(241), "v".repeat(13)),
-    ]);
+    let state = continued(&["fw529a3039@dt=1", &format!("{key}=2")]);
     assert_eq!(state.get("fw529a3039@dt"), Some("1"));
+    assert_eq!(state.get(key), Some("2"));
 }
 
 #[test]
-fn level_2_keys_opentelemetry_cannot_carry_discard_the_list() {
-    // Level 2 lets `@` appear anywhere after the first character; OpenTelemetry 0.33's
-    // TraceState refuses keys with two `@` or a long system part. Such a list cannot be
-    // carried on a span, so it is discarded whole, as for an invalid member.
-    for key in ["foo@@bar", "foo@bar@baz", "t@vvvvvvvvvvvvvvv", "foo@_bar"] {
+fn at_sign_may_appear_anywhere_after_the_first_character() {
+    let long_tenant = format!("{}@{}", "t".repeat(241), "v".repeat(14));
+    let long_system = format!("t@{}", "v".repeat(15));
+    for key in [
+        "foo@",
+        "foo@@bar",
+        "foo@bar@baz",
+        "foo@_bar",
+        &long_tenant,
+        &long_system,
+    ] {
         assert!(is_valid_key(key), "{key}");
-        assert_eq!(
-            parse_lines(&[&format!("{key}=1,bar=2")]),
-            Err(TraceStateError::Unrepresentable),
-            "{key}"
-        );
+        let received = parse_lines(&[&format!("{key}=1,bar=2")]).unwrap();
+        let all: Vec<(&str, &str)> = match &received.all_members {
+            Some(all) => all.iter().collect(),
+            None => received.trace_state.into_iter().collect(),
+        };
+        assert_eq!(all, [(key, "1"), ("bar", "2")], "{key}");
     }
+    assert!(!is_valid_key("@foo"));
+}
+
+#[test]
+fn keys_opentelemetry_refuses_are_still_sent_on_in_place() {
+    // OpenTelemetry 0.33's TraceState refuses two `@` and a system part of 14 characters
+    // or more; the span carries the rest and the whole list is sent on.
+    let odd = format!("t@{}", "v".repeat(15));
+    let received = parse_lines(&[&format!("foo@@bar=1,bar=2,{odd}=3")]).unwrap();
+    assert_eq!(received.trace_state.header(), "bar=2");
+    let all = received.all_members.as_ref().unwrap();
+    let send = |state: &TraceState, ours: &[(&str, &str)]| {
+        tracestate::header_value(state, Some(all), ours).unwrap()
+    };
+
+    assert_eq!(
+        send(&received.trace_state, &[]),
+        format!("foo@@bar=1,bar=2,{odd}=3")
+    );
+    assert_eq!(
+        send(&received.trace_state, &[("bar", "9")]),
+        format!("bar=9,foo@@bar=1,{odd}=3")
+    );
+    let added = received.trace_state.insert("new", "x").unwrap();
+    assert_eq!(send(&added, &[]), format!("new=x,foo@@bar=1,bar=2,{odd}=3"));
+    let changed = received.trace_state.insert("bar", "7").unwrap();
+    assert_eq!(send(&changed, &[]), format!("bar=7,foo@@bar=1,{odd}=3"));
+    let deleted = received.trace_state.delete("bar").unwrap();
+    assert_eq!(send(&deleted, &[]), format!("foo@@bar=1,{odd}=3"));
 }
 
 #[test]
@@ -277,7 +324,7 @@ fn value_has_at_most_256_characters() {
 #[test]
 fn our_members_go_first_when_propagating() {
     let received = continued(&["rojo=00f067aa0ba902b7,congo=t61rcWkgMzE"]);
-    let sent = tracestate::header_value(&received, &[("ours", "1")]);
+    let sent = tracestate::header_value(&received, None, &[("ours", "1")]);
     assert_eq!(
         sent.as_deref(),
         Some("ours=1,rojo=00f067aa0ba902b7,congo=t61rcWkgMzE")
@@ -287,7 +334,7 @@ fn our_members_go_first_when_propagating() {
 #[test]
 fn modified_key_moves_to_the_left() {
     let received = continued(&["rojo=00f067aa0ba902b7,congo=t61rcWkgMzE"]);
-    let sent = tracestate::header_value(&received, &[("congo", "ucfJifl5GOE")]);
+    let sent = tracestate::header_value(&received, None, &[("congo", "ucfJifl5GOE")]);
     assert_eq!(
         sent.as_deref(),
         Some("congo=ucfJifl5GOE,rojo=00f067aa0ba902b7")
@@ -296,16 +343,26 @@ fn modified_key_moves_to_the_left() {
 
 #[test]
 fn empty_tracestate_is_not_sent() {
-    assert_eq!(tracestate::header_value(&TraceState::NONE, &[]), None);
+    assert_eq!(tracestate::header_value(&TraceState::NONE, None, &[]), None);
 }
 
 #[test]
 fn at_most_thirty_two_members_are_sent() {
     let received = TraceState::from_key_value((1..=32).map(|i| (format!("k{i}"), "v"))).unwrap();
-    let sent = tracestate::header_value(&received, &[("ours", "1")]).unwrap();
+    let sent = tracestate::header_value(&received, None, &[("ours", "1")]).unwrap();
     assert_eq!(sent.split(',').count(), 32);
     assert!(sent.starts_with("ours=1,k1=v"));
     assert!(!sent.contains("k32="), "the rightmost member makes room");
+}
+
+#[test]
+fn a_key_is_never_sent_twice() {
+    // OpenTelemetry's TraceState does not check for repeated keys.
+    let received = TraceState::from_key_value([("a", "1"), ("b", "2"), ("a", "3")]).unwrap();
+    assert_eq!(
+        tracestate::header_value(&received, None, &[]).as_deref(),
+        Some("a=1,b=2")
+    );
 }
 
 #[test]
@@ -314,7 +371,7 @@ fn members_outside_the_grammar_are_not_sent() {
     let received =
         TraceState::from_key_value([("good", "1"), ("tab", "a\tb"), ("space", "b ")]).unwrap();
     assert_eq!(
-        tracestate::header_value(&received, &[]).as_deref(),
+        tracestate::header_value(&received, None, &[]).as_deref(),
         Some("good=1")
     );
 }
@@ -332,7 +389,7 @@ fn at_least_512_characters_are_propagated() {
     let mut members = members_of_len(8, 63);
     members[0].1.push('v');
     let received = TraceState::from_key_value(members).unwrap();
-    let sent = tracestate::header_value(&received, &[]).unwrap();
+    let sent = tracestate::header_value(&received, None, &[]).unwrap();
     assert_eq!(sent.len(), 512);
 }
 
@@ -341,7 +398,7 @@ fn truncation_removes_whole_members_longer_than_128_first() {
     let mut members = members_of_len(4, 100);
     members.insert(1, ("long".to_owned(), "x".repeat(200)));
     let received = TraceState::from_key_value(members).unwrap();
-    let sent = tracestate::header_value(&received, &[]).unwrap();
+    let sent = tracestate::header_value(&received, None, &[]).unwrap();
     assert!(sent.len() <= 512);
     assert!(!sent.contains("long="));
     assert_eq!(
@@ -352,9 +409,35 @@ fn truncation_removes_whole_members_longer_than_128_first() {
 }
 
 #[test]
+fn truncation_removes_only_as_many_long_members_as_needed_rightmost_first() {
+    // 2 long members of 200 and 2 short of 50: 503 characters, fits.
+    let members = vec![
+        ("long1".to_owned(), "x".repeat(194)),
+        ("s1".to_owned(), "y".repeat(47)),
+        ("long2".to_owned(), "x".repeat(194)),
+        ("s2".to_owned(), "y".repeat(47)),
+    ];
+    let fits = TraceState::from_key_value(members.clone()).unwrap();
+    assert_eq!(
+        tracestate::header_value(&fits, None, &[]).unwrap().len(),
+        503
+    );
+    // One more short member of 50 makes 554: dropping the rightmost long member suffices.
+    let mut over = members;
+    over.push(("s3".to_owned(), "y".repeat(47)));
+    let sent =
+        tracestate::header_value(&TraceState::from_key_value(over).unwrap(), None, &[]).unwrap();
+    assert!(
+        sent.starts_with("long1=")
+            && !sent.contains("long2=")
+            && sent.ends_with(&format!("s3={}", "y".repeat(47)))
+    );
+}
+
+#[test]
 fn truncation_then_removes_members_from_the_end() {
     let received = TraceState::from_key_value(members_of_len(10, 100)).unwrap();
-    let sent = tracestate::header_value(&received, &[]).unwrap();
+    let sent = tracestate::header_value(&received, None, &[]).unwrap();
     // 5 members of 100 and 4 commas: 504; a sixth would exceed 512.
     assert_eq!(sent.len(), 504);
     assert!(sent.starts_with("k00=") && sent.contains("k04=") && !sent.contains("k05="));

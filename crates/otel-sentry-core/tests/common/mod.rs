@@ -35,5 +35,5 @@ pub fn traceparent(flags: &str) -> String {
 pub fn continued_trace_id(lines: &[(&str, &str)]) -> Option<String> {
     extract(lines)
         .parent
-        .map(|parent| parent.trace_id().to_string())
+        .map(|parent| parent.span_context.trace_id().to_string())
 }
