@@ -11,7 +11,9 @@ fuzz_target!(|data: &[u8]| {
     let received = baggage::parse_lines(&lines);
     assert!(received.len() <= baggage::MAX_MEMBERS);
     let Some(sent) = baggage::header_value(
-        received.iter().map(|(k, (v, m))| (k.as_str(), v.as_str(), m.as_str())),
+        received
+            .iter()
+            .map(|(k, (v, m))| (k.as_str(), v.as_str(), m.as_str())),
     ) else {
         assert!(received.is_empty());
         return;

@@ -10,8 +10,8 @@ fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     for line in std::iter::once(text.as_ref()).chain(text.split('\n')) {
         if let Ok(parsed) = Traceparent::parse(line) {
-            assert_ne!(parsed.trace_id, TraceId::INVALID);
-            assert_ne!(parsed.parent_id, SpanId::INVALID);
+            assert_ne!(parsed.trace_id(), TraceId::INVALID);
+            assert_ne!(parsed.parent_id(), SpanId::INVALID);
             let encoded = parsed.to_string();
             assert!(encoded.starts_with("00-") && encoded.len() == 55);
             assert_eq!(Traceparent::parse(&encoded), Ok(parsed));

@@ -135,8 +135,8 @@ pub fn is_valid_value(value: &str) -> bool {
 /// # Ok::<(), otel_sentry_core::TraceStateError>(())
 /// ```
 pub fn parse_lines(lines: &[&str]) -> Result<ReceivedTraceState, TraceStateError> {
-    // Validated on the stack first: a list is kept whole or not at all, and the usual
-    // only allocation is the `TraceState` itself.
+    // Validated on the stack first: a list is kept whole or not at all, and in the usual
+    // case the `TraceState` is the only allocation.
     let mut members = [("", ""); MAX_MEMBERS];
     let mut count = 0;
     for member in list_members(lines).filter(|member| !member.is_empty()) {
@@ -202,7 +202,8 @@ pub fn extract(extractor: &dyn Extractor) -> Result<ReceivedTraceState, TraceSta
 ///
 /// `ours` are this service's own members, in order; a key in `ours` replaces the same key
 /// further right. `received`, when the span could not carry every received member, puts
-/// the missing ones back in their places (see [`merge_received`]). Members outside the
+/// the missing ones back in their places, after the members the span changed or added.
+/// Members outside the
 /// grammar are left out, at most 32 are kept, and the result is shortened to
 /// [`MAX_PROPAGATED_LEN`] characters by dropping whole members, those longer than
 /// [`LONG_MEMBER_LEN`] first, then from the end.

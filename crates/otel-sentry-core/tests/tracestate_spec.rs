@@ -53,18 +53,18 @@ fn invalid_tracestate_does_not_affect_traceparent() {
     assert_eq!(continued(&["FOO=1"]), TraceState::NONE);
 }
 
+/// The `tracestate` continued when `value` arrives under header `name`.
+fn received_under(name: &str, value: &str) -> TraceState {
+    let parent = traceparent("00");
+    let incoming = extract(&[("traceparent", &parent), (name, value)]);
+    incoming.parent.unwrap().span_context.trace_state().clone()
+}
+
 #[test]
 fn header_name_is_matched_in_any_case() {
     for name in ["TraceState", "TrAcEsTaTe", "TRACESTATE"] {
-        let parent = traceparent("00");
-        let incoming = extract(&[("traceparent", &parent), (name, "foo=1")]);
         assert_eq!(
-            incoming
-                .parent
-                .unwrap()
-                .span_context
-                .trace_state()
-                .get("foo"),
+            received_under(name, "foo=1").get("foo"),
             Some("1"),
             "{name}"
         );
@@ -74,18 +74,7 @@ fn header_name_is_matched_in_any_case() {
 #[test]
 fn other_header_names_are_not_tracestate() {
     for name in ["trace-state", "trace.state"] {
-        let parent = traceparent("00");
-        let incoming = extract(&[("traceparent", &parent), (name, "foo=1")]);
-        assert_eq!(
-            incoming
-                .parent
-                .unwrap()
-                .span_context
-                .trace_state()
-                .get("foo"),
-            None,
-            "{name}"
-        );
+        assert_eq!(received_under(name, "foo=1").get("foo"), None, "{name}");
     }
 }
 
