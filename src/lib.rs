@@ -5,8 +5,8 @@
 //! span it happened in, and a failed span carries the Sentry event id.
 //!
 //! This facade is the crate to depend on. It re-exports the framework-agnostic engine,
-//! [`otel_sentry_core`]; the framework adapters (tower/axum, actix-web, reqwest) join it
-//! behind features as they land.
+//! [`otel_sentry_core`], and the framework adapters behind features: `tower` (and `axum`)
+//! for [`tower::CorrelationLayer`](otel_sentry_tower::CorrelationLayer).
 //!
 //! ```
 //! // Install the strict W3C + Sentry propagator for every instrumentation in the process.
@@ -16,3 +16,7 @@
 #![forbid(unsafe_code)]
 
 pub use otel_sentry_core::*;
+
+/// `CorrelationLayer` for tower stacks, with axum support behind feature `axum`.
+#[cfg(feature = "tower")]
+pub use otel_sentry_tower as tower;

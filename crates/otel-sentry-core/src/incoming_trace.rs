@@ -37,7 +37,9 @@ pub struct RemoteParent {
     pub header: ParentHeader,
     /// The caller's sampling decision; `None` when it deferred the decision to us (a
     /// `sentry-trace` without its sampled part, and no `sentry-sampled`). The span
-    /// context's sampled flag is then unset.
+    /// context's sampled flag is then set: OpenTelemetry cannot leave a remote parent
+    /// undecided, and a trace that may hold an error is better recorded than lost (a
+    /// parent-based sampler records it).
     pub sampled: Option<bool>,
     /// Every received `tracestate` member, when the span context's `TraceState` could not
     /// hold them all (see [`ReceivedTraceState`](crate::tracestate::ReceivedTraceState)).
@@ -200,7 +202,7 @@ fn sentry_parent(
             .filter(|dsc| dsc.trace_id() == Some(header.trace_id()))
             .and_then(DynamicSamplingContext::sampled)
     });
-    let flags = TraceFlags::default().with_sampled(sampled.unwrap_or(false));
+    let flags = TraceFlags::default().with_sampled(sampled.unwrap_or(true));
     Some(RemoteParent {
         span_context: SpanContext::new(
             header.trace_id(),

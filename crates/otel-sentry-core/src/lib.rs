@@ -46,20 +46,52 @@
 #![forbid(unsafe_code)]
 
 pub mod baggage;
+mod config;
 pub mod dynamic_sampling_context;
+mod event_link;
+mod exception;
+mod failure;
+mod forwarded;
 mod header_lines;
 mod hex;
+mod http_method;
 pub mod incoming_trace;
 pub mod outgoing_trace;
 pub mod propagator;
+mod query_redaction;
+mod request_view;
+mod sentry_binding;
 pub mod sentry_trace;
+mod server_address;
+pub mod server_request;
+pub mod server_span;
+mod trace_context_integration;
 pub mod traceparent;
 pub mod tracestate;
 
 pub use baggage::{BaggageMember, BaggageMemberError};
+pub use config::{CorrelationConfig, SENTRY_EVENT_ID_HEADER};
 pub use dynamic_sampling_context::DynamicSamplingContext;
+pub use event_link::{EventLink, MissingPlaceholder};
+pub use failure::{ClassifyFailure, ResponseSummary, ServerErrors};
+pub use forwarded::TrustedProxies;
+pub use http_method::{DEFAULT_KNOWN_METHODS, KnownMethods};
 pub use incoming_trace::{IncomingTrace, ParentHeader, RemoteParent};
 pub use propagator::CorrelationPropagator;
+pub use query_redaction::{DEFAULT_SENSITIVE_QUERY_PARAMS, SensitiveQueryParams};
+pub use request_view::{HttpVersion, RequestHeaders, RequestView};
+pub use sentry_binding::{SERVER_OP, SPAN_ID_TAG, TRACE_ID_TAG};
 pub use sentry_trace::{SentryTrace, SentryTraceError};
+pub use server_request::{
+    CaughtPanic, HandlerError, OpaqueError, ResponseInProgress, ServerRequest,
+};
+pub use trace_context_integration::TraceContextIntegration;
 pub use traceparent::{RANDOM_TRACE_ID_FLAG, Traceparent, TraceparentError};
 pub use tracestate::{ReceivedTraceState, TraceStateError, TraceStateMembers};
+
+/// Paths the adapters' generated code uses; not part of the API.
+#[doc(hidden)]
+pub mod __private {
+    pub use opentelemetry;
+    pub use sentry_core;
+}

@@ -1,0 +1,236 @@
+//! [`CorrelationConfig`]: the options every adapter shares, builder style.
+
+use std::fmt;
+use std::sync::{Arc, OnceLock};
+
+use opentelemetry::InstrumentationScope;
+use opentelemetry::global::{self, BoxedTracer};
+use opentelemetry::trace::{Span, Tracer};
+use sentry_core::Hub;
+
+use crate::event_link::EventLink;
+use crate::failure::{ClassifyFailure, FailurePolicy};
+use crate::forwarded::TrustedProxies;
+use crate::http_method::KnownMethods;
+use crate::query_redaction::SensitiveQueryParams;
+
+/// The name of the response header that carries the Sentry event id of a failed request,
+/// when [`CorrelationConfig::response_event_id`] is on.
+pub const SENTRY_EVENT_ID_HEADER: &str = "x-sentry-event-id";
+
+/// How requests are correlated: which tracer starts the server spans, which Sentry hub
+/// the per-request hubs derive from, what counts as a failure, and what the responses say.
+///
+/// The defaults suit most services: the global tracer provider (resolved at the first
+/// request, so it may be installed after the layer is built), the main Sentry hub, 5xx
+/// as failures, no link to a Sentry UI, no extra response headers, forwarding headers
+/// ignored.
+///
+/// ```
+/// use otel_sentry_core::{CorrelationConfig, EventLink, TrustedProxies};
+///
+/// let config = CorrelationConfig::new()
+///     .event_link(EventLink::sentry("https://sentry.io", "acme"))
+///     .response_traceparent(true)
+///     .response_event_id(true)
+///     .trusted_proxies(TrustedProxies::loopback_and_private());
+/// ```
+#[derive(Clone, Default)]
+pub struct CorrelationConfig {
+    tracer: Arc<OnceLock<BoxedTracer>>,
+    pub(crate) sentry_hub: Option<Arc<Hub>>,
+    pub(crate) failure_policy: FailurePolicy,
+    pub(crate) event_link: Option<EventLink>,
+    pub(crate) response_traceparent: bool,
+    pub(crate) response_event_id: bool,
+    pub(crate) trusted_proxies: TrustedProxies,
+    pub(crate) sensitive_query_params: SensitiveQueryParams,
+    pub(crate) known_methods: KnownMethods,
+}
+
+impl CorrelationConfig {
+    /// The defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Start server spans with `tracer` instead of the global tracer provider's.
+    ///
+    /// Spans are made with the OpenTelemetry API directly, never through `tracing`, so no
+    /// log filter can turn them off.
+    pub fn tracer<T, S>(mut self, tracer: T) -> Self
+    where
+        T: Tracer<Span = S> + Send + Sync + 'static,
+        S: Span + Send + Sync + 'static,
+    {
+        self.tracer = Arc::new(OnceLock::from(BoxedTracer::new(Box::new(tracer))));
+        self
+    }
+
+    /// Derive each request's hub from `hub` instead of Sentry's main hub.
+    pub fn sentry_hub(mut self, hub: Arc<Hub>) -> Self {
+        self.sentry_hub = Some(hub);
+        self
+    }
+
+    /// Decide with `policy` which responses are failures (default: [`ServerErrors`],
+    /// status 500 and above). Panics are always failures.
+    ///
+    /// [`ServerErrors`]: crate::ServerErrors
+    pub fn failure_policy(mut self, policy: impl ClassifyFailure) -> Self {
+        self.failure_policy = FailurePolicy::new(policy);
+        self
+    }
+
+    /// Write `sentry.event_url` on failed spans, built by `link` (default: only
+    /// `sentry.event_id` is written).
+    pub fn event_link(mut self, link: EventLink) -> Self {
+        self.event_link = Some(link);
+        self
+    }
+
+    /// Answer every response with the server span's `traceparent` (and `tracestate`, when
+    /// not empty), so a caller can find the trace (default: off).
+    pub fn response_traceparent(mut self, enabled: bool) -> Self {
+        self.response_traceparent = enabled;
+        self
+    }
+
+    /// Answer failed responses with the Sentry event id in [`SENTRY_EVENT_ID_HEADER`], so
+    /// an internal caller knows the failure is already reported (default: off; it tells
+    /// clients your Sentry event ids).
+    pub fn response_event_id(mut self, enabled: bool) -> Self {
+        self.response_event_id = enabled;
+        self
+    }
+
+    /// Take `client.address`, `url.scheme` and `server.address` from forwarding headers
+    /// sent by these proxies (default: none, the socket's peer is the client).
+    pub fn trusted_proxies(mut self, proxies: TrustedProxies) -> Self {
+        self.trusted_proxies = proxies;
+        self
+    }
+
+    /// Redact the values of exactly these query parameters (default:
+    /// [`DEFAULT_SENSITIVE_QUERY_PARAMS`](crate::DEFAULT_SENSITIVE_QUERY_PARAMS)).
+    pub fn sensitive_query_params<I, N>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = N>,
+        N: Into<String>,
+    {
+        self.sensitive_query_params = SensitiveQueryParams::exactly(names);
+        self
+    }
+
+    /// Record exactly these methods by name, others as `_OTHER` (default:
+    /// [`DEFAULT_KNOWN_METHODS`](crate::DEFAULT_KNOWN_METHODS)).
+    pub fn known_methods<I, M>(mut self, methods: I) -> Self
+    where
+        I: IntoIterator<Item = M>,
+        M: Into<String>,
+    {
+        self.known_methods = KnownMethods::exactly(methods);
+        self
+    }
+
+    /// The tracer, resolved once.
+    pub(crate) fn resolved_tracer(&self) -> &BoxedTracer {
+        self.tracer.get_or_init(|| {
+            let scope = InstrumentationScope::builder("otel-sentry")
+                .with_version(env!("CARGO_PKG_VERSION"))
+                .with_schema_url(opentelemetry_semantic_conventions::SCHEMA_URL)
+                .build();
+            global::tracer_with_scope(scope)
+        })
+    }
+
+    /// The hub per-request hubs derive from.
+    pub(crate) fn parent_hub(&self) -> Arc<Hub> {
+        self.sentry_hub.clone().unwrap_or_else(Hub::main)
+    }
+}
+
+impl fmt::Debug for CorrelationConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CorrelationConfig")
+            .field("tracer", &self.tracer.get().map(|_| "set"))
+            .field("sentry_hub", &self.sentry_hub.as_ref().map(|_| "set"))
+            .field("failure_policy", &self.failure_policy)
+            .field("event_link", &self.event_link)
+            .field("response_traceparent", &self.response_traceparent)
+            .field("response_event_id", &self.response_event_id)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("sensitive_query_params", &self.sensitive_query_params)
+            .field("known_methods", &self.known_methods)
+            .finish()
+    }
+}
+
+/// The builder methods of [`CorrelationConfig`], for an adapter's layer or middleware type
+/// that has `fn map_config(self, f: impl FnOnce(CorrelationConfig) -> CorrelationConfig) -> Self`:
+/// every adapter offers the same options, each documented once, here.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! correlation_config_methods {
+    () => {
+        /// Start server spans with `tracer`; see [`CorrelationConfig::tracer`](otel_sentry_core::CorrelationConfig::tracer).
+        pub fn tracer<T, S>(self, tracer: T) -> Self
+        where
+            T: $crate::__private::opentelemetry::trace::Tracer<Span = S> + Send + Sync + 'static,
+            S: $crate::__private::opentelemetry::trace::Span + Send + Sync + 'static,
+        {
+            self.map_config(|config| config.tracer(tracer))
+        }
+
+        /// Derive each request's hub from `hub`; see [`CorrelationConfig::sentry_hub`](otel_sentry_core::CorrelationConfig::sentry_hub).
+        pub fn sentry_hub(
+            self,
+            hub: ::std::sync::Arc<$crate::__private::sentry_core::Hub>,
+        ) -> Self {
+            self.map_config(|config| config.sentry_hub(hub))
+        }
+
+        /// Decide which responses are failures; see [`CorrelationConfig::failure_policy`](otel_sentry_core::CorrelationConfig::failure_policy).
+        pub fn failure_policy(self, policy: impl $crate::ClassifyFailure) -> Self {
+            self.map_config(|config| config.failure_policy(policy))
+        }
+
+        /// Link failed spans to their Sentry event; see [`CorrelationConfig::event_link`](otel_sentry_core::CorrelationConfig::event_link).
+        pub fn event_link(self, link: $crate::EventLink) -> Self {
+            self.map_config(|config| config.event_link(link))
+        }
+
+        /// Answer with the server span's `traceparent`; see [`CorrelationConfig::response_traceparent`](otel_sentry_core::CorrelationConfig::response_traceparent).
+        pub fn response_traceparent(self, enabled: bool) -> Self {
+            self.map_config(|config| config.response_traceparent(enabled))
+        }
+
+        /// Answer failures with their Sentry event id; see [`CorrelationConfig::response_event_id`](otel_sentry_core::CorrelationConfig::response_event_id).
+        pub fn response_event_id(self, enabled: bool) -> Self {
+            self.map_config(|config| config.response_event_id(enabled))
+        }
+
+        /// Trust forwarding headers from these proxies; see [`CorrelationConfig::trusted_proxies`](otel_sentry_core::CorrelationConfig::trusted_proxies).
+        pub fn trusted_proxies(self, proxies: $crate::TrustedProxies) -> Self {
+            self.map_config(|config| config.trusted_proxies(proxies))
+        }
+
+        /// Redact these query parameters; see [`CorrelationConfig::sensitive_query_params`](otel_sentry_core::CorrelationConfig::sensitive_query_params).
+        pub fn sensitive_query_params<I, N>(self, names: I) -> Self
+        where
+            I: IntoIterator<Item = N>,
+            N: Into<String>,
+        {
+            self.map_config(|config| config.sensitive_query_params(names))
+        }
+
+        /// Record these methods by name; see [`CorrelationConfig::known_methods`](otel_sentry_core::CorrelationConfig::known_methods).
+        pub fn known_methods<I, M>(self, methods: I) -> Self
+        where
+            I: IntoIterator<Item = M>,
+            M: Into<String>,
+        {
+            self.map_config(|config| config.known_methods(methods))
+        }
+    };
+}

@@ -1,0 +1,182 @@
+//! Binding Sentry to a request: a hub of its own, derived from the main hub, whose scope
+//! stamps every event captured during the request with the server span's ids.
+//!
+//! The stamp is an event processor on the request hub's scope, so it reaches every event
+//! captured through the hub, from the handler or from a task the hub was bound to; it
+//! never touches the user's `before_send`, and it leaves Sentry transactions alone
+//! (`scope.set_context("trace")` would overwrite theirs). Each event gets:
+//!
+//! - `contexts.trace`: trace id, the server span's id, its parent span id, op `http.server`;
+//! - tags `otel.trace_id` and `otel.span_id`;
+//! - the transaction name (the route) and the request data, unless the event has its own;
+//!   headers that carry credentials (`Authorization`, `Cookie`, `Set-Cookie`, API keys,
+//!   forwarding headers…), cookies and the client address only with `send_default_pii`.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use opentelemetry::StringValue;
+use opentelemetry::trace::{SpanId, TraceId};
+use sentry_core::Hub;
+use sentry_core::protocol::{self, Event, Map, TraceContext};
+
+use crate::http_method::RecordedMethod;
+
+/// The tag holding the OpenTelemetry trace id.
+pub const TRACE_ID_TAG: &str = "otel.trace_id";
+/// The tag holding the OpenTelemetry span id.
+pub const SPAN_ID_TAG: &str = "otel.span_id";
+/// The `op` of `contexts.trace` for events captured during a request.
+pub const SERVER_OP: &str = "http.server";
+
+/// Headers never sent to Sentry without `send_default_pii`, lowercase.
+const SENSITIVE_HEADERS: [&str; 12] = [
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+    "set-cookie",
+    "x-api-key",
+    "x-auth-token",
+    "x-csrf-token",
+    "x-xsrf-token",
+    "x-forwarded-for",
+    "x-real-ip",
+    "forwarded",
+    "x-amz-security-token",
+];
+
+/// Writes `contexts.trace` and the id tags on `event`.
+pub(crate) fn stamp(
+    event: &mut Event<'static>,
+    trace_id: TraceId,
+    span_id: SpanId,
+    parent: Option<SpanId>,
+    op: Option<&str>,
+) {
+    let trace = TraceContext {
+        trace_id: protocol::TraceId::from(trace_id.to_bytes()),
+        span_id: protocol::SpanId::from(span_id.to_bytes()),
+        parent_span_id: parent.map(|parent| protocol::SpanId::from(parent.to_bytes())),
+        op: op.map(str::to_owned),
+        ..TraceContext::default()
+    };
+    event.contexts.insert("trace".to_owned(), trace.into());
+    event
+        .tags
+        .insert(TRACE_ID_TAG.to_owned(), trace_id.to_string());
+    event
+        .tags
+        .insert(SPAN_ID_TAG.to_owned(), span_id.to_string());
+}
+
+/// What the request hub's event processor writes: shared by the processor and built once
+/// per request from parts the span holds too.
+#[derive(Debug)]
+pub(crate) struct RequestStamp {
+    pub(crate) trace_id: TraceId,
+    pub(crate) span_id: SpanId,
+    pub(crate) parent_span_id: Option<SpanId>,
+    pub(crate) transaction: StringValue,
+    pub(crate) request: RequestData,
+}
+
+/// The request as Sentry shows it, kept raw and turned into Sentry's form only when an
+/// event is captured.
+#[derive(Debug)]
+pub(crate) struct RequestData {
+    pub(crate) method: RecordedMethod,
+    pub(crate) scheme: &'static str,
+    pub(crate) authority: Option<StringValue>,
+    pub(crate) path: StringValue,
+    pub(crate) query: Option<StringValue>,
+    /// Header lines as `name: value\n`, names lowercase.
+    pub(crate) headers: String,
+    pub(crate) client: Option<IpAddr>,
+    pub(crate) send_default_pii: bool,
+}
+
+impl RequestStamp {
+    fn apply(&self, mut event: Event<'static>) -> Event<'static> {
+        stamp(
+            &mut event,
+            self.trace_id,
+            self.span_id,
+            self.parent_span_id,
+            Some(SERVER_OP),
+        );
+        if event.transaction.is_none() {
+            event.transaction = Some(self.transaction.as_str().to_owned());
+        }
+        if event.request.is_none() {
+            event.request = Some(self.request.to_sentry());
+        }
+        event
+    }
+}
+
+impl RequestData {
+    fn to_sentry(&self) -> protocol::Request {
+        let authority = self
+            .authority
+            .as_ref()
+            .map_or("localhost", StringValue::as_str);
+        let query = self.query.as_ref().map(StringValue::as_str);
+        let url = format!(
+            "{}://{authority}{}{}{}",
+            self.scheme,
+            self.path.as_str(),
+            if query.is_some() { "?" } else { "" },
+            query.unwrap_or_default()
+        );
+        let mut headers = Map::new();
+        let mut cookies = None;
+        for line in self.headers.lines() {
+            let Some((name, value)) = line.split_once(": ") else {
+                continue;
+            };
+            if name == "cookie" && self.send_default_pii {
+                cookies = Some(value.to_owned());
+            }
+            if self.send_default_pii || !SENSITIVE_HEADERS.contains(&name) {
+                headers.insert(name.to_owned(), value.to_owned());
+            }
+        }
+        let mut env = Map::new();
+        if let (true, Some(client)) = (self.send_default_pii, self.client) {
+            env.insert("REMOTE_ADDR".to_owned(), client.to_string());
+        }
+        protocol::Request {
+            url: url.parse().ok(),
+            method: Some(self.method.original().to_owned()),
+            query_string: query.map(str::to_owned),
+            cookies,
+            headers,
+            env,
+            ..protocol::Request::default()
+        }
+    }
+}
+
+/// A hub for one request, derived from `parent`, whose events carry `stamp`; `None` when
+/// `parent` has no client (nothing would be sent).
+pub(crate) fn request_hub(parent: &Arc<Hub>, stamp: RequestStamp) -> Option<Arc<Hub>> {
+    parent.client()?;
+    let hub = Hub::new_from_top(parent);
+    let stamp = Arc::new(stamp);
+    hub.configure_scope(|scope| scope.add_event_processor(move |event| Some(stamp.apply(event))));
+    Some(Arc::new(hub))
+}
+
+/// Appends `name: value\n` for one header line, replacing what is not UTF-8.
+pub(crate) fn push_header_line(out: &mut String, name: &str, value: &[u8]) {
+    out.push_str(name);
+    out.push_str(": ");
+    let value = String::from_utf8_lossy(value);
+    if value.contains(['\r', '\n']) {
+        // Not in a valid header value; never let it split the line.
+        out.push_str(&value.replace(['\r', '\n'], " "));
+    } else {
+        out.push_str(&value);
+    }
+    out.push('\n');
+}

@@ -1,0 +1,532 @@
+//! The server request lifecycle, framework-agnostic: adapters hand over a
+//! [`RequestView`], run the handler inside [`ServerRequest::enter`], report the response
+//! with [`ServerRequest::respond`], and report the end of the body to the returned
+//! [`ResponseInProgress`].
+//!
+//! 1. Extract the trace headers ([`IncomingTrace`]).
+//! 2. Start the server span ([`server_span`](crate::server_span)).
+//! 3. Bind Sentry: a hub for the request whose events carry the span's ids.
+//! 4. Run the handler with both bound on every poll; catch panics.
+//! 5. Classify the response with the failure policy.
+//! 6. On failure, capture one Sentry event and record it on the span.
+//! 7. End the span when the body ends; optionally answer with trace headers.
+
+use std::any::Any;
+use std::borrow::Cow;
+use std::error::Error;
+use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::sync::Arc;
+
+use opentelemetry::propagation::Injector;
+use opentelemetry::trace::TraceContextExt;
+use opentelemetry::{Context, StringValue};
+use sentry_core::Hub;
+use sentry_core::protocol::Event;
+use sentry_core::types::Uuid;
+
+use crate::config::{CorrelationConfig, SENTRY_EVENT_ID_HEADER};
+use crate::exception::{self, PANIC_TYPE, SpanException};
+use crate::failure::ResponseSummary;
+use crate::http_method::RecordedMethod;
+use crate::incoming_trace::IncomingTrace;
+use crate::outgoing_trace;
+use crate::request_view::RequestView;
+use crate::sentry_binding::{self, RequestData, RequestStamp};
+use crate::server_address::{default_port, parse_authority};
+use crate::server_span::{self, StartAttributes};
+use crate::tracestate;
+
+/// A request whose server span has started and whose Sentry hub is bound.
+pub struct ServerRequest {
+    config: Arc<CorrelationConfig>,
+    cx: Context,
+    hub: Option<Arc<Hub>>,
+    method: RecordedMethod,
+    route: Option<StringValue>,
+}
+
+impl fmt::Debug for ServerRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerRequest")
+            .field("span", self.cx.span().span_context())
+            .field("hub", &self.hub.is_some())
+            .finish()
+    }
+}
+
+/// A panic caught while running the handler, with the Sentry event Sentry's own panic
+/// integration made of it, if it is installed.
+pub struct CaughtPanic {
+    payload: Box<dyn Any + Send>,
+    /// `Some` when Sentry's panic hook captured the panic through the request hub: the
+    /// lifecycle then captures no second event. The id is nil when Sentry dropped it.
+    reported: Option<Uuid>,
+}
+
+impl CaughtPanic {
+    /// The panic payload, to resume unwinding with.
+    pub fn into_payload(self) -> Box<dyn Any + Send> {
+        self.payload
+    }
+
+    /// The panic message.
+    pub fn message(&self) -> String {
+        exception::panic_message(&*self.payload)
+    }
+}
+
+impl fmt::Debug for CaughtPanic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CaughtPanic")
+            .field("message", &self.message())
+            .field("reported", &self.reported)
+            .finish()
+    }
+}
+
+/// A handler's error, as the adapter has it: the error, and its Rust type name when known.
+#[derive(Clone, Copy)]
+pub struct HandlerError<'a> {
+    /// The error; its `source()` chain is reported too.
+    pub error: &'a (dyn Error + 'static),
+    /// The error's type (`std::any::type_name`), when the adapter knows it; otherwise the
+    /// type is read from its `Debug` output.
+    pub type_name: Option<&'a str>,
+}
+
+impl fmt::Debug for HandlerError<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HandlerError")
+            .field("error", &self.error.to_string())
+            .field("type_name", &self.type_name)
+            .finish()
+    }
+}
+
+/// An error known only by its `Display` and `Debug` output, for errors that are not
+/// `std::error::Error + 'static` (a boxed error, a framework's opaque error type).
+#[derive(Debug)]
+pub struct OpaqueError {
+    message: String,
+    type_name: String,
+}
+
+impl OpaqueError {
+    /// Captures `error`'s message and the type its `Debug` output names.
+    pub fn new(error: &(impl fmt::Display + fmt::Debug + ?Sized)) -> Self {
+        let debug = format!("{error:?}");
+        OpaqueError {
+            message: error.to_string(),
+            type_name: sentry_core::parse_type_from_debug(&debug).to_owned(),
+        }
+    }
+
+    /// As a [`HandlerError`].
+    pub fn as_handler_error(&self) -> HandlerError<'_> {
+        HandlerError {
+            error: self,
+            type_name: Some(&self.type_name),
+        }
+    }
+}
+
+impl fmt::Display for OpaqueError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl Error for OpaqueError {}
+
+impl CorrelationConfig {
+    /// Starts a request: extracts its trace context, starts the server span and binds a
+    /// Sentry hub to it.
+    pub fn start(self: &Arc<Self>, request: &RequestView<'_>) -> ServerRequest {
+        let incoming = IncomingTrace::extract(request.headers);
+        let origin = self.trusted_proxies.origin(request.peer, request.headers);
+        let method = self.known_methods.classify(request.method);
+        let route = request
+            .route
+            .map(|route| StringValue::from(Arc::<str>::from(route)));
+        let scheme = match origin.scheme.or(request.scheme) {
+            Some(scheme) if scheme.eq_ignore_ascii_case("https") => "https",
+            _ => "http",
+        };
+        let host_header = request.headers.get("host");
+        let server = origin
+            .host
+            .or(request.authority)
+            .or(host_header)
+            .and_then(parse_authority)
+            .map(|(host, port)| {
+                (
+                    StringValue::from(Arc::<str>::from(host)),
+                    port.or_else(|| default_port(scheme)),
+                )
+            });
+        let path = StringValue::from(Arc::<str>::from(request.path));
+        let query = request
+            .query
+            .filter(|query| !query.is_empty())
+            .map(|query| {
+                StringValue::from(Arc::<str>::from(self.sensitive_query_params.redact(query)))
+            });
+        let user_agent = request
+            .headers
+            .get("user-agent")
+            .map(|agent| StringValue::from(Arc::<str>::from(agent)));
+
+        let parent_span_id = incoming
+            .parent
+            .as_ref()
+            .map(|parent| parent.span_context.span_id());
+        let parent_cx = incoming.attach_to(&Context::new());
+        let attributes = StartAttributes {
+            method: &method,
+            route: route.as_ref(),
+            scheme,
+            path: &path,
+            query: query.as_ref(),
+            server: server.as_ref().map(|(host, port)| (host, *port)),
+            client: origin.client,
+            user_agent: user_agent.as_ref(),
+            version: request.version,
+        };
+        let cx = server_span::start(self, &parent_cx, &attributes);
+
+        let parent_hub = self.parent_hub();
+        let hub = parent_hub.client().and_then(|client| {
+            let span = cx.span();
+            let ids = span.span_context();
+            let mut headers = String::new();
+            request.headers.visit_lines(&mut |name, value| {
+                sentry_binding::push_header_line(&mut headers, name, value)
+            });
+            let stamp = RequestStamp {
+                trace_id: ids.trace_id(),
+                span_id: ids.span_id(),
+                parent_span_id,
+                transaction: route
+                    .clone()
+                    .unwrap_or_else(|| StringValue::from(method.span_name_prefix().to_owned())),
+                request: RequestData {
+                    method: method.clone(),
+                    scheme,
+                    authority: server.as_ref().map(|(host, _)| host.clone()),
+                    path,
+                    query,
+                    headers,
+                    client: origin.client,
+                    send_default_pii: client.options().send_default_pii,
+                },
+            };
+            sentry_binding::request_hub(&parent_hub, stamp)
+        });
+        ServerRequest {
+            config: Arc::clone(self),
+            cx,
+            hub,
+            method,
+            route,
+        }
+    }
+}
+
+impl ServerRequest {
+    /// The OpenTelemetry context holding the server span.
+    pub fn context(&self) -> &Context {
+        &self.cx
+    }
+
+    /// The request's Sentry hub; `None` when the parent hub has no client.
+    pub fn hub(&self) -> Option<&Arc<Hub>> {
+        self.hub.as_ref()
+    }
+
+    /// Runs `f` with the request's OpenTelemetry context attached and its hub bound (call
+    /// it for every poll of the handler's future); a panic in `f` is caught.
+    pub fn enter<R>(&self, f: impl FnOnce() -> R) -> Result<R, CaughtPanic> {
+        run_bound(&self.cx, self.hub.as_ref(), f)
+    }
+
+    /// Reports the response: records the status, and, when the failure policy says it
+    /// failed, captures one Sentry event (from `error` when given) and records it on the
+    /// span. The span stays open until the body ends.
+    pub fn respond(self, status: u16, error: Option<HandlerError<'_>>) -> ResponseInProgress {
+        let (failed, event_id) = self.record_response(status, error);
+        self.into_response(status, failed, event_id)
+    }
+
+    fn record_response(
+        &self,
+        status: u16,
+        error: Option<HandlerError<'_>>,
+    ) -> (bool, Option<Uuid>) {
+        let span = self.cx.span();
+        server_span::record_status(&span, status);
+        let route = self.route.as_ref().map(StringValue::as_str);
+        let summary = ResponseSummary {
+            status,
+            error: error.map(|error| error.error),
+            method: self.method.original(),
+            route,
+        };
+        if !self.config.failure_policy.is_failure(&summary) {
+            return (false, None);
+        }
+        let (error_type, exception, event) = match error {
+            Some(error) => {
+                let exception = SpanException::from_error(error.error, error.type_name);
+                let event = exception::event_from_error(error.error, error.type_name);
+                (Cow::Owned(exception.ty.clone()), Some(exception), event)
+            }
+            None => {
+                let event =
+                    exception::event_from_status(self.method.span_name_prefix(), route, status);
+                (Cow::Owned(status.to_string()), None, event)
+            }
+        };
+        let event_id = capture(self.hub.as_ref(), event);
+        server_span::record_failure(
+            &self.config,
+            &span,
+            error_type,
+            exception.as_ref(),
+            event_id,
+        );
+        (true, event_id)
+    }
+
+    /// Reports a panic of the handler: the response becomes a 500, recorded as an escaped
+    /// exception, with one Sentry event (Sentry's panic hook's, when it made one).
+    pub fn respond_to_panic(self, panic: &CaughtPanic) -> ResponseInProgress {
+        let event_id = self.record_panic(panic);
+        server_span::record_status(&self.cx.span(), 500);
+        self.into_response(500, true, event_id)
+    }
+
+    /// Reports that the service failed without a response (its future returned an
+    /// error); the span ends now.
+    pub fn fail(self, error: HandlerError<'_>) {
+        let exception = SpanException::from_error(error.error, error.type_name);
+        let event_id = capture(
+            self.hub.as_ref(),
+            exception::event_from_error(error.error, error.type_name),
+        );
+        let span = self.cx.span();
+        server_span::record_failure(
+            &self.config,
+            &span,
+            Cow::Owned(exception.ty.clone()),
+            Some(&exception),
+            event_id,
+        );
+        span.end();
+    }
+
+    fn record_panic(&self, panic: &CaughtPanic) -> Option<Uuid> {
+        let exception = SpanException::from_panic(panic.message());
+        let event_id = match panic.reported {
+            Some(id) => (!id.is_nil()).then_some(id),
+            None => capture(
+                self.hub.as_ref(),
+                exception::event_from_panic(&exception.message),
+            ),
+        };
+        server_span::record_failure(
+            &self.config,
+            &self.cx.span(),
+            Cow::Borrowed(PANIC_TYPE),
+            Some(&exception),
+            event_id,
+        );
+        event_id
+    }
+
+    fn into_response(
+        self,
+        status: u16,
+        failed: bool,
+        event_id: Option<Uuid>,
+    ) -> ResponseInProgress {
+        ResponseInProgress {
+            config: self.config,
+            cx: self.cx,
+            hub: self.hub,
+            status,
+            failed,
+            event_id,
+            ended: false,
+        }
+    }
+}
+
+/// Captures `event` through `hub`; the id when Sentry accepted it (a nil id means it was
+/// dropped: no client, sampling, `before_send`).
+fn capture(hub: Option<&Arc<Hub>>, event: Event<'static>) -> Option<Uuid> {
+    let id = hub?.capture_event(event);
+    (!id.is_nil()).then_some(id)
+}
+
+/// Runs `f` with `cx` attached and `hub` bound, catching a panic.
+fn run_bound<R>(
+    cx: &Context,
+    hub: Option<&Arc<Hub>>,
+    f: impl FnOnce() -> R,
+) -> Result<R, CaughtPanic> {
+    let _attached = cx.clone().attach();
+    let result = match hub {
+        Some(hub) => Hub::run(Arc::clone(hub), || catch_unwind(AssertUnwindSafe(f))),
+        None => catch_unwind(AssertUnwindSafe(f)),
+    };
+    result.map_err(|payload| CaughtPanic {
+        payload,
+        reported: hub
+            .filter(|hub| has_panic_integration(hub))
+            .and_then(|hub| hub.last_event_id()),
+    })
+}
+
+/// Whether Sentry's panic integration is installed on `hub`'s client: its hook then
+/// captures panics through the hub bound at the panic, which is the request's.
+fn has_panic_integration(hub: &Hub) -> bool {
+    hub.client().is_some_and(|client| {
+        client
+            .options()
+            .integrations
+            .iter()
+            .any(|integration| integration.name() == "panic")
+    })
+}
+
+/// A response on its way out: the span ends when the body ends.
+///
+/// Dropping it before [`finish`](Self::finish) or [`fail`](Self::fail) records that the
+/// client disconnected (status `Error`, `error.type` `client_disconnect`, no Sentry event:
+/// the application did not fail) and ends the span.
+pub struct ResponseInProgress {
+    config: Arc<CorrelationConfig>,
+    cx: Context,
+    hub: Option<Arc<Hub>>,
+    status: u16,
+    failed: bool,
+    event_id: Option<Uuid>,
+    ended: bool,
+}
+
+impl fmt::Debug for ResponseInProgress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResponseInProgress")
+            .field("status", &self.status)
+            .field("failed", &self.failed)
+            .field("event_id", &self.event_id)
+            .finish()
+    }
+}
+
+impl ResponseInProgress {
+    /// The OpenTelemetry context holding the server span.
+    pub fn context(&self) -> &Context {
+        &self.cx
+    }
+
+    /// Whether the response was classified a failure.
+    pub fn failed(&self) -> bool {
+        self.failed
+    }
+
+    /// The id of the Sentry event captured for the failure, if Sentry accepted one.
+    pub fn event_id(&self) -> Option<Uuid> {
+        self.event_id
+    }
+
+    /// Writes the configured response headers: the server span's `traceparent` (and
+    /// `tracestate` when not empty), and on a reported failure the Sentry event id.
+    pub fn inject_headers(&self, injector: &mut dyn Injector) {
+        if self.config.response_traceparent
+            && let Some(traceparent) = outgoing_trace::traceparent(&self.cx)
+        {
+            traceparent.inject(injector);
+            tracestate::inject(
+                self.cx.span().span_context().trace_state(),
+                None,
+                &[],
+                injector,
+            );
+        }
+        if let (true, Some(event_id)) = (self.config.response_event_id, self.event_id) {
+            injector.set(SENTRY_EVENT_ID_HEADER, event_id.simple().to_string());
+        }
+    }
+
+    /// Runs `f` (a poll of the body) with the request's context attached and hub bound. A
+    /// panic in `f` is recorded as an escaped exception, ends the span, and unwinds on.
+    pub fn enter<R>(&mut self, f: impl FnOnce() -> R) -> R {
+        match run_bound(&self.cx, self.hub.as_ref(), f) {
+            Ok(value) => value,
+            Err(panic) => {
+                if !self.ended {
+                    let exception = SpanException::from_panic(panic.message());
+                    let event_id = match panic.reported {
+                        Some(id) => (!id.is_nil()).then_some(id),
+                        None => capture(
+                            self.hub.as_ref(),
+                            exception::event_from_panic(&exception.message),
+                        ),
+                    };
+                    let span = self.cx.span();
+                    server_span::record_failure(
+                        &self.config,
+                        &span,
+                        Cow::Borrowed(PANIC_TYPE),
+                        Some(&exception),
+                        event_id,
+                    );
+                    span.end();
+                    self.ended = true;
+                }
+                resume_unwind(panic.into_payload())
+            }
+        }
+    }
+
+    /// The body ended: ends the span.
+    pub fn finish(mut self) {
+        self.ended = true;
+        self.cx.span().end();
+    }
+
+    /// The body failed: a failure (Sentry event, exception on the span), then the span ends.
+    pub fn fail(mut self, error: HandlerError<'_>) {
+        self.ended = true;
+        let exception = SpanException::from_error(error.error, error.type_name);
+        let event_id = match self.event_id {
+            // Already reported with the response; the span keeps that event.
+            Some(id) if self.failed => Some(id),
+            _ => capture(
+                self.hub.as_ref(),
+                exception::event_from_error(error.error, error.type_name),
+            ),
+        };
+        let span = self.cx.span();
+        server_span::record_failure(
+            &self.config,
+            &span,
+            Cow::Owned(exception.ty.clone()),
+            Some(&exception),
+            event_id,
+        );
+        span.end();
+    }
+}
+
+impl Drop for ResponseInProgress {
+    fn drop(&mut self) {
+        if !self.ended {
+            let span = self.cx.span();
+            server_span::record_client_disconnect(&span, self.failed);
+            span.end();
+        }
+    }
+}

@@ -1,0 +1,181 @@
+//! The server span: started with the configured tracer, named `{METHOD} {route}`, with the
+//! stable HTTP semantic-convention attributes, and finished with the response.
+
+use std::borrow::Cow;
+
+use opentelemetry::trace::{SpanBuilder, SpanKind, SpanRef, Status, TraceContextExt, Tracer};
+use opentelemetry::{Context, KeyValue, StringValue};
+use opentelemetry_semantic_conventions::attribute::{
+    CLIENT_ADDRESS, ERROR_TYPE, HTTP_REQUEST_METHOD, HTTP_REQUEST_METHOD_ORIGINAL,
+    HTTP_RESPONSE_STATUS_CODE, HTTP_ROUTE, NETWORK_PROTOCOL_VERSION, SERVER_ADDRESS, SERVER_PORT,
+    URL_PATH, URL_QUERY, URL_SCHEME, USER_AGENT_ORIGINAL,
+};
+use sentry_core::types::Uuid;
+
+use crate::config::CorrelationConfig;
+use crate::exception::SpanException;
+use crate::http_method::{DEFAULT_KNOWN_METHODS, RecordedMethod};
+use crate::request_view::HttpVersion;
+
+/// The Sentry event id of a failure, on the span.
+pub const SENTRY_EVENT_ID_ATTRIBUTE: &str = "sentry.event_id";
+/// The link to the Sentry event of a failure, on the span.
+pub const SENTRY_EVENT_URL_ATTRIBUTE: &str = "sentry.event_url";
+/// `error.type` of a response whose body the client stopped reading.
+pub const CLIENT_DISCONNECT: &str = "client_disconnect";
+
+/// Attributes written when the response is known: reserved up front so recording them
+/// does not grow the span's attribute list.
+const FINISH_ATTRIBUTES: usize = 4;
+
+/// What the span records at its start.
+pub(crate) struct StartAttributes<'a> {
+    pub(crate) method: &'a RecordedMethod,
+    pub(crate) route: Option<&'a StringValue>,
+    pub(crate) scheme: &'static str,
+    pub(crate) path: &'a StringValue,
+    pub(crate) query: Option<&'a StringValue>,
+    pub(crate) server: Option<(&'a StringValue, Option<u16>)>,
+    pub(crate) client: Option<std::net::IpAddr>,
+    pub(crate) user_agent: Option<&'a StringValue>,
+    pub(crate) version: HttpVersion,
+}
+
+/// `{METHOD} {route}`, `{METHOD}` without a route, `HTTP …` for an unknown method;
+/// borrowed for a known method without a route.
+fn span_name(method: &RecordedMethod, route: Option<&StringValue>) -> Cow<'static, str> {
+    let prefix = method.span_name_prefix();
+    match route {
+        Some(route) => Cow::Owned(format!("{prefix} {}", route.as_str())),
+        None => match DEFAULT_KNOWN_METHODS
+            .iter()
+            .chain(&["HTTP"])
+            .find(|known| **known == prefix)
+        {
+            Some(known) => Cow::Borrowed(*known),
+            None => Cow::Owned(prefix.to_owned()),
+        },
+    }
+}
+
+/// Starts the server span as a child of `parent_cx`'s span; returns the context holding it.
+pub(crate) fn start(
+    config: &CorrelationConfig,
+    parent_cx: &Context,
+    attributes: &StartAttributes<'_>,
+) -> Context {
+    let mut list = Vec::with_capacity(12 + FINISH_ATTRIBUTES);
+    list.push(KeyValue::new(
+        HTTP_REQUEST_METHOD,
+        attributes.method.attribute(),
+    ));
+    if let RecordedMethod::Other { original } = attributes.method {
+        list.push(KeyValue::new(
+            HTTP_REQUEST_METHOD_ORIGINAL,
+            original.clone(),
+        ));
+    }
+    list.push(KeyValue::new(URL_SCHEME, attributes.scheme));
+    list.push(KeyValue::new(URL_PATH, attributes.path.clone()));
+    if let Some(query) = attributes.query {
+        list.push(KeyValue::new(URL_QUERY, query.clone()));
+    }
+    if let Some(route) = attributes.route {
+        list.push(KeyValue::new(HTTP_ROUTE, route.clone()));
+    }
+    if let Some((host, port)) = attributes.server {
+        list.push(KeyValue::new(SERVER_ADDRESS, host.clone()));
+        if let Some(port) = port {
+            list.push(KeyValue::new(SERVER_PORT, i64::from(port)));
+        }
+    }
+    if let Some(client) = attributes.client {
+        list.push(KeyValue::new(CLIENT_ADDRESS, client.to_string()));
+    }
+    if let Some(user_agent) = attributes.user_agent {
+        list.push(KeyValue::new(USER_AGENT_ORIGINAL, user_agent.clone()));
+    }
+    list.push(KeyValue::new(
+        NETWORK_PROTOCOL_VERSION,
+        attributes.version.protocol_version(),
+    ));
+
+    let builder = SpanBuilder::from_name(span_name(attributes.method, attributes.route))
+        .with_kind(SpanKind::Server)
+        .with_attributes(list);
+    let span = config
+        .resolved_tracer()
+        .build_with_context(builder, parent_cx);
+    parent_cx.with_span(span)
+}
+
+/// Records the status code.
+pub(crate) fn record_status(span: &SpanRef<'_>, status: u16) {
+    span.set_attribute(KeyValue::new(HTTP_RESPONSE_STATUS_CODE, i64::from(status)));
+}
+
+/// Records a failure: status `Error`, `error.type`, the `exception` event, and the Sentry
+/// event's id and link when Sentry accepted it.
+pub(crate) fn record_failure(
+    config: &CorrelationConfig,
+    span: &SpanRef<'_>,
+    error_type: Cow<'static, str>,
+    exception: Option<&SpanException>,
+    event_id: Option<Uuid>,
+) {
+    span.set_attribute(KeyValue::new(ERROR_TYPE, error_type));
+    match exception {
+        Some(exception) => {
+            span.add_event("exception", exception.attributes());
+            span.set_status(Status::error(exception.message.clone()));
+        }
+        // The status code says it all: no description, as the conventions ask.
+        None => span.set_status(Status::error("")),
+    }
+    if let Some(event_id) = event_id {
+        span.set_attribute(KeyValue::new(
+            SENTRY_EVENT_ID_ATTRIBUTE,
+            event_id.simple().to_string(),
+        ));
+        if let Some(link) = &config.event_link {
+            span.set_attribute(KeyValue::new(
+                SENTRY_EVENT_URL_ATTRIBUTE,
+                link.url(event_id),
+            ));
+        }
+    }
+}
+
+/// Records that the client went away before the response body ended.
+pub(crate) fn record_client_disconnect(span: &SpanRef<'_>, already_failed: bool) {
+    if !already_failed {
+        span.set_attribute(KeyValue::new(ERROR_TYPE, CLIENT_DISCONNECT));
+        span.set_status(Status::error(""));
+    }
+    span.add_event("client_disconnect", Vec::new());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http_method::KnownMethods;
+
+    #[test]
+    fn span_names() {
+        let known = KnownMethods::standard();
+        let route = StringValue::from("/users/{id}");
+        assert_eq!(
+            span_name(&known.classify("GET"), Some(&route)),
+            "GET /users/{id}"
+        );
+        assert!(matches!(
+            span_name(&known.classify("GET"), None),
+            Cow::Borrowed("GET")
+        ));
+        assert_eq!(
+            span_name(&known.classify("PURGE"), Some(&route)),
+            "HTTP /users/{id}"
+        );
+        assert_eq!(span_name(&known.classify("PURGE"), None), "HTTP");
+    }
+}

@@ -1,0 +1,123 @@
+//! [`CorrelationBody`]: the response body, watched to its end so the server span covers
+//! the whole response, streaming included.
+
+use std::fmt;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use http_body::{Body, Frame, SizeHint};
+use otel_sentry_core::{OpaqueError, ResponseInProgress};
+use pin_project_lite::pin_project;
+
+pin_project! {
+    /// A response body that ends the server span when it ends, records a failure when it
+    /// errors, and records a client disconnect when it is dropped before its end.
+    pub struct CorrelationBody<B> {
+        #[pin]
+        kind: Kind<B>,
+        progress: Option<ResponseInProgress>,
+    }
+}
+
+pin_project! {
+    #[project = KindProjection]
+    enum Kind<B> {
+        Inner {
+            #[pin]
+            body: B,
+        },
+        // The empty body of the 500 that answers a panic.
+        Empty,
+    }
+}
+
+impl<B: Body> CorrelationBody<B> {
+    pub(crate) fn new(body: B, progress: ResponseInProgress, head: bool) -> Self {
+        // Nothing will be polled: the response ends with its head.
+        let progress = if head || body.is_end_stream() {
+            progress.finish();
+            None
+        } else {
+            Some(progress)
+        };
+        CorrelationBody {
+            kind: Kind::Inner { body },
+            progress,
+        }
+    }
+}
+
+impl<B> CorrelationBody<B> {
+    pub(crate) fn empty(progress: ResponseInProgress) -> Self {
+        progress.finish();
+        CorrelationBody {
+            kind: Kind::Empty,
+            progress: None,
+        }
+    }
+}
+
+impl<B> fmt::Debug for CorrelationBody<B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CorrelationBody")
+            .field("open", &self.progress.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<B> Body for CorrelationBody<B>
+where
+    B: Body,
+    B::Error: fmt::Display + fmt::Debug,
+{
+    type Data = B::Data;
+    type Error = B::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+        let this = self.project();
+        let KindProjection::Inner { mut body } = this.kind.project() else {
+            return Poll::Ready(None);
+        };
+        let polled = match this.progress.as_mut() {
+            Some(progress) => progress.enter(|| body.as_mut().poll_frame(cx)),
+            None => body.as_mut().poll_frame(cx),
+        };
+        match &polled {
+            Poll::Ready(None) => {
+                if let Some(progress) = this.progress.take() {
+                    progress.finish();
+                }
+            }
+            Poll::Ready(Some(Err(error))) => {
+                if let Some(progress) = this.progress.take() {
+                    progress.fail(OpaqueError::new(error).as_handler_error());
+                }
+            }
+            // The server may stop polling once the body says it is done.
+            Poll::Ready(Some(Ok(_))) if body.is_end_stream() => {
+                if let Some(progress) = this.progress.take() {
+                    progress.finish();
+                }
+            }
+            Poll::Ready(Some(Ok(_))) | Poll::Pending => {}
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match &self.kind {
+            Kind::Inner { body } => body.is_end_stream(),
+            Kind::Empty => true,
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match &self.kind {
+            Kind::Inner { body } => body.size_hint(),
+            Kind::Empty => SizeHint::with_exact(0),
+        }
+    }
+}

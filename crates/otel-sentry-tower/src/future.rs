@@ -1,0 +1,129 @@
+//! [`ResponseFuture`]: runs the inner service's future with the request's context and hub
+//! bound, and reports the response.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use http::{HeaderMap, Response, StatusCode};
+use http_body::Body;
+use otel_sentry_core::{OpaqueError, ResponseInProgress, ServerRequest};
+use pin_project_lite::pin_project;
+
+use crate::body::CorrelationBody;
+use crate::header_map::HeaderMapInjector;
+use crate::reported_error::ReportedError;
+
+pin_project! {
+    /// The response future of [`CorrelationService`](crate::CorrelationService).
+    pub struct ResponseFuture<F> {
+        #[pin]
+        state: State<F>,
+    }
+}
+
+pin_project! {
+    #[project = StateProjection]
+    enum State<F> {
+        Running {
+            #[pin]
+            future: F,
+            request: Option<ServerRequest>,
+            head: bool,
+        },
+        // The inner service panicked in `call`: the 500 is ready.
+        Panicked {
+            response: Option<ResponseInProgress>,
+        },
+    }
+}
+
+impl<F> ResponseFuture<F> {
+    pub(crate) fn running(future: F, request: ServerRequest, head: bool) -> Self {
+        ResponseFuture {
+            state: State::Running {
+                future,
+                request: Some(request),
+                head,
+            },
+        }
+    }
+
+    pub(crate) fn panicked(response: ResponseInProgress) -> Self {
+        ResponseFuture {
+            state: State::Panicked {
+                response: Some(response),
+            },
+        }
+    }
+}
+
+impl<F> fmt::Debug for ResponseFuture<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResponseFuture").finish_non_exhaustive()
+    }
+}
+
+const POLLED_AFTER_COMPLETION: &str = "ResponseFuture polled after completion";
+
+impl<F, B, E> Future for ResponseFuture<F>
+where
+    F: Future<Output = Result<Response<B>, E>>,
+    E: fmt::Display + fmt::Debug,
+    B: Body,
+{
+    type Output = Result<Response<CorrelationBody<B>>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project().state.project() {
+            StateProjection::Running {
+                future,
+                request,
+                head,
+            } => {
+                let entered = request
+                    .as_ref()
+                    .expect(POLLED_AFTER_COMPLETION)
+                    .enter(|| future.poll(cx));
+                let outcome = match entered {
+                    Ok(Poll::Pending) => return Poll::Pending,
+                    Ok(Poll::Ready(result)) => Ok(result),
+                    Err(panic) => Err(panic),
+                };
+                let started = request.take().expect(POLLED_AFTER_COMPLETION);
+                Poll::Ready(match outcome {
+                    Ok(Ok(mut response)) => {
+                        let reported = response.extensions_mut().remove::<ReportedError>();
+                        let status = response.status().as_u16();
+                        let progress = started.respond(
+                            status,
+                            reported.as_ref().map(ReportedError::as_handler_error),
+                        );
+                        progress.inject_headers(&mut HeaderMapInjector(response.headers_mut()));
+                        let head = *head;
+                        Ok(response.map(|body| CorrelationBody::new(body, progress, head)))
+                    }
+                    Ok(Err(error)) => {
+                        started.fail(OpaqueError::new(&error).as_handler_error());
+                        Err(error)
+                    }
+                    Err(panic) => Ok(panic_response(started.respond_to_panic(&panic))),
+                })
+            }
+            StateProjection::Panicked { response } => Poll::Ready(Ok(panic_response(
+                response.take().expect(POLLED_AFTER_COMPLETION),
+            ))),
+        }
+    }
+}
+
+/// The 500 that answers a panic, with the configured trace headers.
+fn panic_response<B>(progress: ResponseInProgress) -> Response<CorrelationBody<B>> {
+    let mut headers = HeaderMap::new();
+    progress.inject_headers(&mut HeaderMapInjector(&mut headers));
+    let mut response = Response::new(CorrelationBody::empty(progress));
+    *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+    *response.headers_mut() = headers;
+    response
+}

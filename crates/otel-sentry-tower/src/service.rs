@@ -1,0 +1,107 @@
+//! [`CorrelationService`]: starts the request lifecycle for each call.
+
+use std::fmt;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use http::{Method, Request, Response, Version};
+use http_body::Body;
+use otel_sentry_core::{CorrelationConfig, HttpVersion, RequestView};
+use tower::Service;
+
+use crate::body::CorrelationBody;
+use crate::future::ResponseFuture;
+use crate::header_map::HeaderMapCarrier;
+
+/// The service [`CorrelationLayer`](crate::CorrelationLayer) wraps around another.
+///
+/// Generic over request and response bodies, so it fits axum, hyper and tonic stacks.
+/// The inner service's error type needs only `Display` and `Debug` to be reported.
+#[derive(Clone)]
+pub struct CorrelationService<S> {
+    inner: S,
+    config: Arc<CorrelationConfig>,
+}
+
+impl<S> CorrelationService<S> {
+    pub(crate) fn new(inner: S, config: Arc<CorrelationConfig>) -> Self {
+        CorrelationService { inner, config }
+    }
+}
+
+impl<S: fmt::Debug> fmt::Debug for CorrelationService<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CorrelationService")
+            .field("inner", &self.inner)
+            .finish()
+    }
+}
+
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for CorrelationService<S>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    S::Error: fmt::Display + fmt::Debug,
+    ResBody: Body,
+    ResBody::Error: fmt::Display + fmt::Debug,
+{
+    type Response = Response<CorrelationBody<ResBody>>;
+    type Error = S::Error;
+    type Future = ResponseFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
+        let headers = HeaderMapCarrier(request.headers());
+        let uri = request.uri();
+        let mut view = RequestView::new(
+            request.method().as_str(),
+            uri.path(),
+            http_version(request.version()),
+            &headers,
+        );
+        view.query = uri.query();
+        view.scheme = uri.scheme_str();
+        view.authority = uri.authority().map(|authority| authority.as_str());
+        view.route = route(&request);
+        view.peer = peer(&request);
+        let started = self.config.start(&view);
+        // No body is sent for HEAD: its span ends with the response head.
+        let head = request.method() == Method::HEAD;
+        match started.enter(|| self.inner.call(request)) {
+            Ok(future) => ResponseFuture::running(future, started, head),
+            Err(panic) => ResponseFuture::panicked(started.respond_to_panic(&panic)),
+        }
+    }
+}
+
+fn http_version(version: Version) -> HttpVersion {
+    match version {
+        Version::HTTP_09 => HttpVersion::Http09,
+        Version::HTTP_10 => HttpVersion::Http10,
+        Version::HTTP_2 => HttpVersion::Http2,
+        Version::HTTP_3 => HttpVersion::Http3,
+        _ => HttpVersion::Http11,
+    }
+}
+
+#[cfg(feature = "axum")]
+fn route<B>(request: &Request<B>) -> Option<&str> {
+    crate::axum::matched_route(request)
+}
+
+#[cfg(not(feature = "axum"))]
+fn route<B>(_request: &Request<B>) -> Option<&str> {
+    None
+}
+
+#[cfg(feature = "axum")]
+fn peer<B>(request: &Request<B>) -> Option<std::net::SocketAddr> {
+    crate::axum::peer_address(request)
+}
+
+#[cfg(not(feature = "axum"))]
+fn peer<B>(_request: &Request<B>) -> Option<std::net::SocketAddr> {
+    None
+}
