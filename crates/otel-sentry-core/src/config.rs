@@ -3,16 +3,26 @@
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
-use opentelemetry::InstrumentationScope;
+use std::any::Any;
+
 use opentelemetry::global::{self, BoxedTracer};
-use opentelemetry::trace::{Span, Tracer};
+use opentelemetry::trace::{Span, SpanBuilder, TraceContextExt, Tracer};
+use opentelemetry::{Context, InstrumentationScope};
+use opentelemetry_sdk::trace::SdkTracer;
 use sentry_core::Hub;
 
 use crate::event_link::EventLink;
 use crate::failure::{ClassifyFailure, FailurePolicy};
 use crate::forwarded::TrustedProxies;
 use crate::http_method::KnownMethods;
+use crate::interned_names::{HostNames, RouteNames};
 use crate::query_redaction::SensitiveQueryParams;
+
+/// The tracer that starts server spans.
+enum ServerTracer {
+    Sdk(SdkTracer),
+    Boxed(BoxedTracer),
+}
 
 /// The name of the response header that carries the Sentry event id of a failed request,
 /// when [`CorrelationConfig::response_event_id`] is on.
@@ -37,7 +47,7 @@ pub const SENTRY_EVENT_ID_HEADER: &str = "x-sentry-event-id";
 /// ```
 #[derive(Clone, Default)]
 pub struct CorrelationConfig {
-    tracer: Arc<OnceLock<BoxedTracer>>,
+    tracer: Arc<OnceLock<ServerTracer>>,
     pub(crate) sentry_hub: Option<Arc<Hub>>,
     pub(crate) failure_policy: FailurePolicy,
     pub(crate) event_link: Option<EventLink>,
@@ -46,6 +56,8 @@ pub struct CorrelationConfig {
     pub(crate) trusted_proxies: TrustedProxies,
     pub(crate) sensitive_query_params: SensitiveQueryParams,
     pub(crate) known_methods: KnownMethods,
+    pub(crate) route_names: RouteNames,
+    pub(crate) host_names: HostNames,
 }
 
 impl CorrelationConfig {
@@ -63,7 +75,12 @@ impl CorrelationConfig {
         T: Tracer<Span = S> + Send + Sync + 'static,
         S: Span + Send + Sync + 'static,
     {
-        self.tracer = Arc::new(OnceLock::from(BoxedTracer::new(Box::new(tracer))));
+        // The SDK's own tracer is kept as is: its spans then take one box fewer.
+        let tracer = match (&tracer as &dyn Any).downcast_ref::<SdkTracer>() {
+            Some(sdk) => ServerTracer::Sdk(sdk.clone()),
+            None => ServerTracer::Boxed(BoxedTracer::new(Box::new(tracer))),
+        };
+        self.tracer = Arc::new(OnceLock::from(tracer));
         self
     }
 
@@ -133,15 +150,23 @@ impl CorrelationConfig {
         self
     }
 
-    /// The tracer, resolved once.
-    pub(crate) fn resolved_tracer(&self) -> &BoxedTracer {
-        self.tracer.get_or_init(|| {
+    /// Starts a span with the tracer (resolved once) and returns `parent_cx` holding it.
+    pub(crate) fn start_span(&self, builder: SpanBuilder, parent_cx: &Context) -> Context {
+        let tracer = self.tracer.get_or_init(|| {
             let scope = InstrumentationScope::builder("otel-sentry")
                 .with_version(env!("CARGO_PKG_VERSION"))
                 .with_schema_url(opentelemetry_semantic_conventions::SCHEMA_URL)
                 .build();
-            global::tracer_with_scope(scope)
-        })
+            ServerTracer::Boxed(global::tracer_with_scope(scope))
+        });
+        match tracer {
+            ServerTracer::Sdk(tracer) => {
+                parent_cx.with_span(tracer.build_with_context(builder, parent_cx))
+            }
+            ServerTracer::Boxed(tracer) => {
+                parent_cx.with_span(tracer.build_with_context(builder, parent_cx))
+            }
+        }
     }
 
     /// The hub per-request hubs derive from.

@@ -56,6 +56,7 @@ mod header_lines;
 mod hex;
 mod http_method;
 pub mod incoming_trace;
+mod interned_names;
 pub mod outgoing_trace;
 pub mod propagator;
 mod query_redaction;

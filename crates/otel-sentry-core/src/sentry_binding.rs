@@ -162,21 +162,24 @@ impl RequestData {
 pub(crate) fn request_hub(parent: &Arc<Hub>, stamp: RequestStamp) -> Option<Arc<Hub>> {
     parent.client()?;
     let hub = Hub::new_from_top(parent);
-    let stamp = Arc::new(stamp);
     hub.configure_scope(|scope| scope.add_event_processor(move |event| Some(stamp.apply(event))));
     Some(Arc::new(hub))
+}
+
+/// The length [`push_header_line`] adds for a UTF-8 line (a guess for another).
+pub(crate) fn header_line_len(name: &str, value: &[u8]) -> usize {
+    name.len() + 2 + value.len() + 1
 }
 
 /// Appends `name: value\n` for one header line, replacing what is not UTF-8.
 pub(crate) fn push_header_line(out: &mut String, name: &str, value: &[u8]) {
     out.push_str(name);
     out.push_str(": ");
-    let value = String::from_utf8_lossy(value);
-    if value.contains(['\r', '\n']) {
-        // Not in a valid header value; never let it split the line.
-        out.push_str(&value.replace(['\r', '\n'], " "));
-    } else {
-        out.push_str(&value);
+    match std::str::from_utf8(value) {
+        // Header values hold no line breaks (the `http` crates refuse them); a value from
+        // elsewhere that does is not allowed to split the line.
+        Ok(value) if !value.bytes().any(|b| b == b'\r' || b == b'\n') => out.push_str(value),
+        _ => out.push_str(&String::from_utf8_lossy(value).replace(['\r', '\n'], " ")),
     }
     out.push('\n');
 }

@@ -38,12 +38,18 @@ use crate::server_span::{self, StartAttributes};
 use crate::tracestate;
 
 /// A request whose server span has started and whose Sentry hub is bound.
+///
+/// Dropped before [`respond`](Self::respond) or [`fail`](Self::fail) (the handler's future
+/// was cancelled: the client went away, a timeout above fired), it records the
+/// cancellation like a client disconnect and ends the span.
 pub struct ServerRequest {
     config: Arc<CorrelationConfig>,
     cx: Context,
     hub: Option<Arc<Hub>>,
     method: RecordedMethod,
     route: Option<StringValue>,
+    /// Whether the response or failure was reported; the span is then no longer ours.
+    reported: bool,
 }
 
 impl fmt::Debug for ServerRequest {
@@ -146,9 +152,13 @@ impl CorrelationConfig {
         let incoming = IncomingTrace::extract(request.headers);
         let origin = self.trusted_proxies.origin(request.peer, request.headers);
         let method = self.known_methods.classify(request.method);
-        let route = request
-            .route
-            .map(|route| StringValue::from(Arc::<str>::from(route)));
+        let (route, name) = match request.route {
+            Some(template) => {
+                let (route, name) = self.route_names.get(method.span_name_prefix(), template);
+                (Some(route), name)
+            }
+            None => (None, server_span::routeless_span_name(&method)),
+        };
         let scheme = match origin.scheme.or(request.scheme) {
             Some(scheme) if scheme.eq_ignore_ascii_case("https") => "https",
             _ => "http",
@@ -161,7 +171,7 @@ impl CorrelationConfig {
             .and_then(parse_authority)
             .map(|(host, port)| {
                 (
-                    StringValue::from(Arc::<str>::from(host)),
+                    self.host_names.get(host),
                     port.or_else(|| default_port(scheme)),
                 )
             });
@@ -183,6 +193,7 @@ impl CorrelationConfig {
             .map(|parent| parent.span_context.span_id());
         let parent_cx = incoming.attach_to(&Context::new());
         let attributes = StartAttributes {
+            name,
             method: &method,
             route: route.as_ref(),
             scheme,
@@ -193,13 +204,18 @@ impl CorrelationConfig {
             user_agent: user_agent.as_ref(),
             version: request.version,
         };
-        let cx = server_span::start(self, &parent_cx, &attributes);
+        let cx = server_span::start(self, &parent_cx, attributes);
 
         let parent_hub = self.parent_hub();
         let hub = parent_hub.client().and_then(|client| {
             let span = cx.span();
             let ids = span.span_context();
-            let mut headers = String::new();
+            // Sized first: one allocation for the copy Sentry's request data is made from.
+            let mut size = 0;
+            request.headers.visit_lines(&mut |name, value| {
+                size += sentry_binding::header_line_len(name, value)
+            });
+            let mut headers = String::with_capacity(size);
             request.headers.visit_lines(&mut |name, value| {
                 sentry_binding::push_header_line(&mut headers, name, value)
             });
@@ -229,6 +245,7 @@ impl CorrelationConfig {
             hub,
             method,
             route,
+            reported: false,
         }
     }
 }
@@ -308,7 +325,8 @@ impl ServerRequest {
 
     /// Reports that the service failed without a response (its future returned an
     /// error); the span ends now.
-    pub fn fail(self, error: HandlerError<'_>) {
+    pub fn fail(mut self, error: HandlerError<'_>) {
+        self.reported = true;
         let exception = SpanException::from_error(error.error, error.type_name);
         let event_id = capture(
             self.hub.as_ref(),
@@ -345,19 +363,30 @@ impl ServerRequest {
     }
 
     fn into_response(
-        self,
+        mut self,
         status: u16,
         failed: bool,
         event_id: Option<Uuid>,
     ) -> ResponseInProgress {
+        self.reported = true;
         ResponseInProgress {
-            config: self.config,
-            cx: self.cx,
-            hub: self.hub,
+            config: Arc::clone(&self.config),
+            cx: std::mem::take(&mut self.cx),
+            hub: self.hub.take(),
             status,
             failed,
             event_id,
             ended: false,
+        }
+    }
+}
+
+impl Drop for ServerRequest {
+    fn drop(&mut self) {
+        if !self.reported {
+            let span = self.cx.span();
+            server_span::record_client_disconnect(&span, false);
+            span.end();
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use opentelemetry::trace::{SpanBuilder, SpanKind, SpanRef, Status, TraceContextExt, Tracer};
+use opentelemetry::trace::{SpanBuilder, SpanKind, SpanRef, Status};
 use opentelemetry::{Context, KeyValue, StringValue};
 use opentelemetry_semantic_conventions::attribute::{
     CLIENT_ADDRESS, ERROR_TYPE, HTTP_REQUEST_METHOD, HTTP_REQUEST_METHOD_ORIGINAL,
@@ -30,6 +30,8 @@ const FINISH_ATTRIBUTES: usize = 4;
 
 /// What the span records at its start.
 pub(crate) struct StartAttributes<'a> {
+    /// `{METHOD} {route}`, `{METHOD}` without a route, `HTTP …` for an unknown method.
+    pub(crate) name: Cow<'static, str>,
     pub(crate) method: &'a RecordedMethod,
     pub(crate) route: Option<&'a StringValue>,
     pub(crate) scheme: &'static str,
@@ -41,20 +43,17 @@ pub(crate) struct StartAttributes<'a> {
     pub(crate) version: HttpVersion,
 }
 
-/// `{METHOD} {route}`, `{METHOD}` without a route, `HTTP …` for an unknown method;
-/// borrowed for a known method without a route.
-fn span_name(method: &RecordedMethod, route: Option<&StringValue>) -> Cow<'static, str> {
+/// The span name without a route: `{METHOD}`, or `HTTP` for an unknown method; borrowed
+/// for the default methods.
+pub(crate) fn routeless_span_name(method: &RecordedMethod) -> Cow<'static, str> {
     let prefix = method.span_name_prefix();
-    match route {
-        Some(route) => Cow::Owned(format!("{prefix} {}", route.as_str())),
-        None => match DEFAULT_KNOWN_METHODS
-            .iter()
-            .chain(&["HTTP"])
-            .find(|known| **known == prefix)
-        {
-            Some(known) => Cow::Borrowed(*known),
-            None => Cow::Owned(prefix.to_owned()),
-        },
+    match DEFAULT_KNOWN_METHODS
+        .iter()
+        .chain(&["HTTP"])
+        .find(|known| **known == prefix)
+    {
+        Some(known) => Cow::Borrowed(*known),
+        None => Cow::Owned(prefix.to_owned()),
     }
 }
 
@@ -62,7 +61,7 @@ fn span_name(method: &RecordedMethod, route: Option<&StringValue>) -> Cow<'stati
 pub(crate) fn start(
     config: &CorrelationConfig,
     parent_cx: &Context,
-    attributes: &StartAttributes<'_>,
+    attributes: StartAttributes<'_>,
 ) -> Context {
     let mut list = Vec::with_capacity(12 + FINISH_ATTRIBUTES);
     list.push(KeyValue::new(
@@ -90,7 +89,7 @@ pub(crate) fn start(
         }
     }
     if let Some(client) = attributes.client {
-        list.push(KeyValue::new(CLIENT_ADDRESS, client.to_string()));
+        list.push(KeyValue::new(CLIENT_ADDRESS, ip_string(client)));
     }
     if let Some(user_agent) = attributes.user_agent {
         list.push(KeyValue::new(USER_AGENT_ORIGINAL, user_agent.clone()));
@@ -100,13 +99,43 @@ pub(crate) fn start(
         attributes.version.protocol_version(),
     ));
 
-    let builder = SpanBuilder::from_name(span_name(attributes.method, attributes.route))
+    let builder = SpanBuilder::from_name(attributes.name)
         .with_kind(SpanKind::Server)
         .with_attributes(list);
-    let span = config
-        .resolved_tracer()
-        .build_with_context(builder, parent_cx);
-    parent_cx.with_span(span)
+    config.start_span(builder, parent_cx)
+}
+
+/// An address as text in one exact allocation: `to_string` grows its buffer as it writes,
+/// and the attribute value would shrink it once more.
+fn ip_string(ip: std::net::IpAddr) -> String {
+    use std::fmt::Write;
+
+    /// The longest form, an IPv4-mapped IPv6 address, has 45 characters.
+    struct Text {
+        bytes: [u8; 45],
+        len: usize,
+    }
+
+    impl Write for Text {
+        fn write_str(&mut self, part: &str) -> std::fmt::Result {
+            let end = self.len + part.len();
+            self.bytes
+                .get_mut(self.len..end)
+                .ok_or(std::fmt::Error)?
+                .copy_from_slice(part.as_bytes());
+            self.len = end;
+            Ok(())
+        }
+    }
+
+    let mut text = Text {
+        bytes: [0; 45],
+        len: 0,
+    };
+    match write!(text, "{ip}") {
+        Ok(()) => String::from_utf8_lossy(&text.bytes[..text.len]).into_owned(),
+        Err(_) => ip.to_string(),
+    }
 }
 
 /// Records the status code.
@@ -161,21 +190,17 @@ mod tests {
     use crate::http_method::KnownMethods;
 
     #[test]
-    fn span_names() {
+    fn routeless_span_names() {
         let known = KnownMethods::standard();
-        let route = StringValue::from("/users/{id}");
-        assert_eq!(
-            span_name(&known.classify("GET"), Some(&route)),
-            "GET /users/{id}"
-        );
         assert!(matches!(
-            span_name(&known.classify("GET"), None),
+            routeless_span_name(&known.classify("GET")),
             Cow::Borrowed("GET")
         ));
-        assert_eq!(
-            span_name(&known.classify("PURGE"), Some(&route)),
-            "HTTP /users/{id}"
-        );
-        assert_eq!(span_name(&known.classify("PURGE"), None), "HTTP");
+        assert!(matches!(
+            routeless_span_name(&known.classify("PURGE")),
+            Cow::Borrowed("HTTP")
+        ));
+        let custom = KnownMethods::exactly(["PURGE"]);
+        assert_eq!(routeless_span_name(&custom.classify("PURGE")), "PURGE");
     }
 }

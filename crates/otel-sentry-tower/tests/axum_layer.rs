@@ -77,6 +77,13 @@ fn app() -> Router {
         )
         .route("/missing", get(|| async { StatusCode::NOT_FOUND }))
         .route(
+            "/slow",
+            get(|| async {
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                "late"
+            }),
+        )
+        .route(
             "/panic",
             get(|| async {
                 if true {
@@ -749,4 +756,20 @@ async fn trace_started_by_a_sentry_sdk_continues() {
         (trace_id.as_str(), parent.as_deref()),
         (TRACE_ID, Some(PARENT_ID))
     );
+}
+
+#[tokio::test]
+async fn client_leaving_before_the_response_is_recorded_as_a_disconnect() {
+    let harness = Harness::serve(app(), |layer| layer).await;
+    let result = harness
+        .client
+        .get(harness.url("/slow"))
+        .timeout(Duration::from_millis(100))
+        .send()
+        .await;
+    assert!(result.unwrap_err().is_timeout());
+    let span = harness.server_span().await;
+    assert_eq!(attribute(&span, "error.type"), string("client_disconnect"));
+    assert_eq!(attribute(&span, "http.response.status_code"), None);
+    assert!(harness.events().is_empty());
 }
