@@ -1,28 +1,19 @@
 //! [`CorrelationConfig`]: the options every adapter shares, builder style.
 
 use std::fmt;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
-use std::any::Any;
-
-use opentelemetry::global::{self, BoxedTracer};
-use opentelemetry::trace::{Span, SpanBuilder, TraceContextExt, Tracer};
-use opentelemetry::{Context, InstrumentationScope};
-use opentelemetry_sdk::trace::SdkTracer;
+use opentelemetry::Context;
+use opentelemetry::trace::{Span, SpanBuilder, Tracer};
 use sentry_core::Hub;
 
 use crate::event_link::EventLink;
 use crate::failure::{ClassifyFailure, FailurePolicy};
 use crate::forwarded::TrustedProxies;
 use crate::http_method::KnownMethods;
-use crate::interned_names::{HostNames, RouteNames};
+use crate::interned_names::HostNames;
 use crate::query_redaction::SensitiveQueryParams;
-
-/// The tracer that starts server spans.
-enum ServerTracer {
-    Sdk(SdkTracer),
-    Boxed(BoxedTracer),
-}
+use crate::server_tracer::ServerTracer;
 
 /// The name of the response header that carries the Sentry event id of a failed request,
 /// when [`CorrelationConfig::response_event_id`] is on.
@@ -31,8 +22,9 @@ pub const SENTRY_EVENT_ID_HEADER: &str = "x-sentry-event-id";
 /// How requests are correlated: which tracer starts the server spans, which Sentry hub
 /// the per-request hubs derive from, what counts as a failure, and what the responses say.
 ///
-/// The defaults suit most services: the global tracer provider (resolved at the first
-/// request, so it may be installed after the layer is built), the main Sentry hub, 5xx
+/// The defaults suit most services: the global tracer provider (looked up at the first
+/// request, and again while it records nothing, so it may be installed after the layer
+/// is built), the main Sentry hub, 5xx
 /// as failures, no link to a Sentry UI, no extra response headers, forwarding headers
 /// ignored.
 ///
@@ -47,7 +39,7 @@ pub const SENTRY_EVENT_ID_HEADER: &str = "x-sentry-event-id";
 /// ```
 #[derive(Clone, Default)]
 pub struct CorrelationConfig {
-    tracer: Arc<OnceLock<ServerTracer>>,
+    tracer: ServerTracer,
     pub(crate) sentry_hub: Option<Arc<Hub>>,
     pub(crate) failure_policy: FailurePolicy,
     pub(crate) event_link: Option<EventLink>,
@@ -56,7 +48,7 @@ pub struct CorrelationConfig {
     pub(crate) trusted_proxies: TrustedProxies,
     pub(crate) sensitive_query_params: SensitiveQueryParams,
     pub(crate) known_methods: KnownMethods,
-    pub(crate) route_names: RouteNames,
+
     pub(crate) host_names: HostNames,
 }
 
@@ -75,12 +67,7 @@ impl CorrelationConfig {
         T: Tracer<Span = S> + Send + Sync + 'static,
         S: Span + Send + Sync + 'static,
     {
-        // The SDK's own tracer is kept as is: its spans then take one box fewer.
-        let tracer = match (&tracer as &dyn Any).downcast_ref::<SdkTracer>() {
-            Some(sdk) => ServerTracer::Sdk(sdk.clone()),
-            None => ServerTracer::Boxed(BoxedTracer::new(Box::new(tracer))),
-        };
-        self.tracer = Arc::new(OnceLock::from(tracer));
+        self.tracer = ServerTracer::new(tracer);
         self
     }
 
@@ -150,23 +137,9 @@ impl CorrelationConfig {
         self
     }
 
-    /// Starts a span with the tracer (resolved once) and returns `parent_cx` holding it.
+    /// Starts a span with the configured tracer; returns `parent_cx` holding it.
     pub(crate) fn start_span(&self, builder: SpanBuilder, parent_cx: &Context) -> Context {
-        let tracer = self.tracer.get_or_init(|| {
-            let scope = InstrumentationScope::builder("otel-sentry")
-                .with_version(env!("CARGO_PKG_VERSION"))
-                .with_schema_url(opentelemetry_semantic_conventions::SCHEMA_URL)
-                .build();
-            ServerTracer::Boxed(global::tracer_with_scope(scope))
-        });
-        match tracer {
-            ServerTracer::Sdk(tracer) => {
-                parent_cx.with_span(tracer.build_with_context(builder, parent_cx))
-            }
-            ServerTracer::Boxed(tracer) => {
-                parent_cx.with_span(tracer.build_with_context(builder, parent_cx))
-            }
-        }
+        self.tracer.start(builder, parent_cx)
     }
 
     /// The hub per-request hubs derive from.
@@ -178,7 +151,14 @@ impl CorrelationConfig {
 impl fmt::Debug for CorrelationConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CorrelationConfig")
-            .field("tracer", &self.tracer.get().map(|_| "set"))
+            .field(
+                "tracer",
+                &if self.tracer.is_set() {
+                    "set"
+                } else {
+                    "global"
+                },
+            )
             .field("sentry_hub", &self.sentry_hub.as_ref().map(|_| "set"))
             .field("failure_policy", &self.failure_policy)
             .field("event_link", &self.event_link)

@@ -29,6 +29,8 @@ pub(crate) struct SpanException {
     pub(crate) stacktrace: Option<String>,
     /// Whether it escaped the handler (a panic).
     pub(crate) escaped: bool,
+    /// Whether it only stands for a failed status code.
+    pub(crate) from_status: bool,
 }
 
 impl SpanException {
@@ -39,6 +41,19 @@ impl SpanException {
             message: error.to_string(),
             stacktrace: None,
             escaped: false,
+            from_status: false,
+        }
+    }
+
+    /// From a failed response that carried no error: `HTTP 503`, `GET /users/{id}
+    /// responded 503`.
+    pub(crate) fn from_status(status: u16, message: String) -> Self {
+        SpanException {
+            ty: format!("HTTP {status}"),
+            message,
+            stacktrace: None,
+            escaped: false,
+            from_status: true,
         }
     }
 
@@ -49,6 +64,7 @@ impl SpanException {
             message,
             stacktrace: None,
             escaped: true,
+            from_status: false,
         }
     }
 
@@ -70,10 +86,10 @@ impl SpanException {
 /// The exception type of a panic, in Sentry and on the span.
 pub(crate) const PANIC_TYPE: &str = "panic";
 
-/// The type an error's `Debug` output starts with, as Sentry guesses it when the Rust type
+/// The type a value's `Debug` output starts with, as Sentry guesses it when the Rust type
 /// is not known (`CardDeclined { .. }` → `CardDeclined`).
-fn type_from_debug(error: &dyn Error) -> String {
-    let debug = format!("{error:?}");
+pub(crate) fn type_from_debug(value: &(impl std::fmt::Debug + ?Sized)) -> String {
+    let debug = format!("{value:?}");
     sentry_core::parse_type_from_debug(&debug).to_owned()
 }
 
@@ -121,12 +137,19 @@ pub(crate) fn event_from_panic(message: &str) -> Event<'static> {
     }
 }
 
+/// The message of a failed response that carried no error.
+pub(crate) fn status_message(method: &str, route: Option<&str>, status: u16) -> String {
+    match route {
+        Some(route) => format!("{method} {route} responded {status}"),
+        None => format!("{method} responded {status}"),
+    }
+}
+
 /// The Sentry event of a failed response that carried no error.
-pub(crate) fn event_from_status(method: &str, route: Option<&str>, status: u16) -> Event<'static> {
-    let target = route.map_or_else(String::new, |route| format!(" {route}"));
+pub(crate) fn event_from_status(message: &str) -> Event<'static> {
     Event {
         level: Level::Error,
-        message: Some(format!("{method}{target} responded {status}")),
+        message: Some(message.to_owned()),
         ..Event::default()
     }
 }
@@ -191,11 +214,11 @@ mod tests {
     }
 
     #[test]
-    fn status_event_names_method_route_and_status() {
-        let event = event_from_status("GET", Some("/users/{id}"), 503);
+    fn status_message_names_method_route_and_status() {
         assert_eq!(
-            event.message.as_deref(),
-            Some("GET /users/{id} responded 503")
+            status_message("GET", Some("/users/{id}"), 503),
+            "GET /users/{id} responded 503"
         );
+        assert_eq!(status_message("GET", None, 502), "GET responded 502");
     }
 }

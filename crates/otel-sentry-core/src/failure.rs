@@ -1,9 +1,11 @@
 //! Deciding whether a response is a failure: the failure policy.
 //!
 //! A failed request gets a Sentry event and an `Error` span status; anything else keeps
-//! the status unset. Panics, and services that fail without a response, are always
-//! failures. Responses are classified by the policy, by default [`ServerErrors`]: a 5xx
-//! is a failure, a 4xx (the client's mistake) is not, whatever error it carries.
+//! the status unset. Panics, services that fail without a response, and bodies that fail
+//! are always failures. Responses are classified by the policy, by default
+//! [`ServerErrors`]: a 5xx is a failure, with or without a handler error; a 4xx (the
+//! client's mistake: a rejected extractor, a validation error) is not, whatever error it
+//! carries. The handler's error decides *what* is reported, the status *whether*.
 
 use std::error::Error;
 use std::fmt;
@@ -21,6 +23,31 @@ pub struct ResponseSummary<'a> {
     pub method: &'a str,
     /// The route template, when known.
     pub route: Option<&'a str>,
+}
+
+impl<'a> ResponseSummary<'a> {
+    /// A summary of a `status` answer to a `method` request; add the error and route with
+    /// the builder methods (for testing a policy).
+    pub fn new(status: u16, method: &'a str) -> Self {
+        ResponseSummary {
+            status,
+            error: None,
+            method,
+            route: None,
+        }
+    }
+
+    /// With the handler's error.
+    pub fn with_error(mut self, error: &'a (dyn Error + 'static)) -> Self {
+        self.error = Some(error);
+        self
+    }
+
+    /// With the route template.
+    pub fn with_route(mut self, route: &'a str) -> Self {
+        self.route = Some(route);
+        self
+    }
 }
 
 impl fmt::Debug for ResponseSummary<'_> {

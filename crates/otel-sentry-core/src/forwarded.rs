@@ -1,11 +1,14 @@
 //! Who the client is, when the request came through proxies we trust.
 //!
-//! By default `client.address` is the socket's peer and `Forwarded`/`X-Forwarded-*`
-//! headers are ignored: anyone can send them. When the peer is a trusted proxy, the client
-//! is found by walking the forwarding chain (`Forwarded: for=`, else `X-Forwarded-For`)
-//! from the right, past further trusted proxies, to the first address we do not trust.
-//! The scheme and host come from the nearest (rightmost) proxy's `proto`/`host`, else
-//! `X-Forwarded-Proto`/`X-Forwarded-Host`.
+//! By default `client.address` is the socket's peer and forwarding headers are ignored:
+//! anyone can send them. When the peer is a trusted proxy, the client is found by walking
+//! the forwarding chain from the right, past further trusted proxies, to the first address
+//! we do not trust; the scheme and host are the nearest (rightmost) proxy's.
+//!
+//! Exactly one family of headers is read, the one the proxies write (by default
+//! `X-Forwarded-For`/`-Proto`/`-Host`, as nginx, HAProxy and the cloud load balancers
+//! do; or RFC 7239 `Forwarded`). A proxy passes the other family through from the client
+//! untouched, so reading it would let clients choose their own address.
 
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
@@ -17,12 +20,32 @@ use crate::header_lines::trim_ows;
 
 /// Which peers may tell us, through forwarding headers, who the client is.
 #[derive(Clone, Default)]
-pub struct TrustedProxies(Option<Arc<dyn Fn(IpAddr) -> bool + Send + Sync>>);
+pub struct TrustedProxies {
+    trusted: Option<Arc<dyn Fn(IpAddr) -> bool + Send + Sync>>,
+    headers: ForwardingHeaders,
+}
+
+/// The family of forwarding headers trusted proxies write.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ForwardingHeaders {
+    /// `X-Forwarded-For`, `X-Forwarded-Proto`, `X-Forwarded-Host` (the default).
+    #[default]
+    XForwarded,
+    /// RFC 7239 `Forwarded: for=…;proto=…;host=…`.
+    Forwarded,
+}
 
 impl TrustedProxies {
     /// No peer is trusted: `client.address` is the socket's peer (the default).
     pub fn none() -> Self {
-        TrustedProxies(None)
+        TrustedProxies::default()
+    }
+
+    /// Reads `headers` instead of the `X-Forwarded-*` family.
+    pub fn reading(mut self, headers: ForwardingHeaders) -> Self {
+        self.headers = headers;
+        self
     }
 
     /// These addresses are trusted.
@@ -50,21 +73,26 @@ impl TrustedProxies {
 
     /// Addresses for which `trusted` returns true are trusted.
     pub fn from_fn(trusted: impl Fn(IpAddr) -> bool + Send + Sync + 'static) -> Self {
-        TrustedProxies(Some(Arc::new(trusted)))
+        TrustedProxies {
+            trusted: Some(Arc::new(trusted)),
+            headers: ForwardingHeaders::default(),
+        }
     }
 
     fn trusts(&self, ip: IpAddr) -> bool {
-        self.0.as_ref().is_some_and(|trusted| trusted(ip))
+        self.trusted.as_ref().is_some_and(|trusted| trusted(ip))
     }
 }
 
 impl fmt::Debug for TrustedProxies {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(if self.0.is_some() {
-            "TrustedProxies(..)"
-        } else {
-            "TrustedProxies::none()"
-        })
+        match self.trusted {
+            Some(_) => f
+                .debug_struct("TrustedProxies")
+                .field("headers", &self.headers)
+                .finish_non_exhaustive(),
+            None => f.write_str("TrustedProxies::none()"),
+        }
     }
 }
 
@@ -94,26 +122,29 @@ impl TrustedProxies {
         let Some(peer_ip) = peer_ip.filter(|ip| self.trusts(*ip)) else {
             return origin;
         };
-        let forwarded = headers.get_all("forwarded").unwrap_or_default();
-        if forwarded.is_empty() {
-            let chain = headers.get_all("x-forwarded-for").unwrap_or_default();
-            let hops = chain.iter().flat_map(|line| line.split(',')).map(trim_ows);
-            origin.client = Some(self.client_from_hops(peer_ip, hops));
-            origin.scheme = last_value(headers, "x-forwarded-proto");
-            origin.host = last_value(headers, "x-forwarded-host");
-        } else {
-            let elements = forwarded.iter().flat_map(|line| line.split(','));
-            let hops = elements
-                .clone()
-                .map(|element| parameter(element, "for").unwrap_or(""));
-            origin.client = Some(self.client_from_hops(peer_ip, hops));
-            origin.scheme = elements
-                .clone()
-                .filter_map(|element| parameter(element, "proto"))
-                .next_back();
-            origin.host = elements
-                .filter_map(|element| parameter(element, "host"))
-                .next_back();
+        match self.headers {
+            ForwardingHeaders::XForwarded => {
+                let chain = headers.get_all("x-forwarded-for").unwrap_or_default();
+                let hops = chain.iter().flat_map(|line| line.split(',')).map(trim_ows);
+                origin.client = Some(self.client_from_hops(peer_ip, hops));
+                origin.scheme = last_value(headers, "x-forwarded-proto");
+                origin.host = last_value(headers, "x-forwarded-host");
+            }
+            ForwardingHeaders::Forwarded => {
+                let forwarded = headers.get_all("forwarded").unwrap_or_default();
+                let elements = forwarded.iter().flat_map(|line| line.split(','));
+                let hops = elements
+                    .clone()
+                    .map(|element| parameter(element, "for").unwrap_or(""));
+                origin.client = Some(self.client_from_hops(peer_ip, hops));
+                origin.scheme = elements
+                    .clone()
+                    .filter_map(|element| parameter(element, "proto"))
+                    .next_back();
+                origin.host = elements
+                    .filter_map(|element| parameter(element, "host"))
+                    .next_back();
+            }
         }
         origin
     }
@@ -242,9 +273,9 @@ mod tests {
     }
 
     #[test]
-    fn forwarded_header_wins_over_x_forwarded_for() {
+    fn forwarded_header_is_read_when_chosen() {
         let (client, scheme, _) = origin(
-            &TrustedProxies::loopback_and_private(),
+            &TrustedProxies::loopback_and_private().reading(ForwardingHeaders::Forwarded),
             "127.0.0.1:5000",
             &[
                 (
@@ -259,9 +290,24 @@ mod tests {
     }
 
     #[test]
+    fn the_other_family_is_never_read() {
+        // A client's own `Forwarded` header passed through an X-Forwarded proxy.
+        let (client, scheme, host) = origin(
+            &TrustedProxies::loopback_and_private(),
+            "127.0.0.1:5000",
+            &[
+                ("forwarded", "for=8.8.8.8;proto=https;host=evil.example"),
+                ("x-forwarded-for", "198.51.100.1"),
+            ],
+        );
+        assert_eq!(client.as_deref(), Some("198.51.100.1"));
+        assert_eq!((scheme, host), (None, None));
+    }
+
+    #[test]
     fn an_unreadable_hop_leaves_the_peer() {
         let (client, _, _) = origin(
-            &TrustedProxies::loopback_and_private(),
+            &TrustedProxies::loopback_and_private().reading(ForwardingHeaders::Forwarded),
             "127.0.0.1:5000",
             &[("forwarded", "for=unknown")],
         );

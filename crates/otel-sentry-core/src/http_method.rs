@@ -13,6 +13,18 @@ pub const DEFAULT_KNOWN_METHODS: [&str; 10] = [
     "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "QUERY",
 ];
 
+/// The longest `http.request.method_original` kept: a method is a client's word.
+const MAX_ORIGINAL_LEN: usize = 64;
+
+/// `text` cut to at most `max` bytes, on a character boundary.
+fn truncate(text: &str, max: usize) -> &str {
+    let mut end = text.len().min(max);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
 /// The set of methods recorded by name; others are `_OTHER`.
 #[derive(Clone, Debug)]
 pub struct KnownMethods(Arc<[StringValue]>);
@@ -49,7 +61,7 @@ impl KnownMethods {
             // A clone of a static or shared string: no allocation per request.
             Some(known) => RecordedMethod::Known(known.clone()),
             None => RecordedMethod::Other {
-                original: method.to_owned(),
+                original: truncate(method, MAX_ORIGINAL_LEN).to_owned(),
             },
         }
     }
@@ -115,6 +127,13 @@ mod tests {
             assert_eq!(recorded.span_name_prefix(), "HTTP");
             assert_eq!(recorded.original(), method);
         }
+    }
+
+    #[test]
+    fn a_long_original_is_cut() {
+        let method = "X".repeat(10_000);
+        let recorded = KnownMethods::standard().classify(&method);
+        assert_eq!(recorded.original().len(), MAX_ORIGINAL_LEN);
     }
 
     #[test]

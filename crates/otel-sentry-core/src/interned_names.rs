@@ -25,11 +25,21 @@ struct Route {
     span_names: Vec<(Box<str>, &'static str)>,
 }
 
-/// The interned names, shared by every clone of a configuration.
+/// The interned names: one set for the whole process (see [`RouteNames::global`]), since
+/// the names live as long as the process and the bound must hold across every
+/// configuration built, not per configuration.
 #[derive(Clone, Default)]
 pub(crate) struct RouteNames(Arc<RwLock<HashMap<Box<str>, Route>>>);
 
+static GLOBAL_ROUTE_NAMES: std::sync::LazyLock<RouteNames> =
+    std::sync::LazyLock::new(RouteNames::default);
+
 impl RouteNames {
+    /// The process's set.
+    pub(crate) fn global() -> &'static RouteNames {
+        &GLOBAL_ROUTE_NAMES
+    }
+
     /// The `http.route` value and the span name `{prefix} {template}`.
     pub(crate) fn get(&self, prefix: &str, template: &str) -> (StringValue, Cow<'static, str>) {
         if let Ok(routes) = self.0.read()
@@ -89,13 +99,17 @@ pub(crate) struct HostNames(Arc<RwLock<HashMap<Box<str>, StringValue>>>);
 impl HostNames {
     /// `host` as a shared value.
     pub(crate) fn get(&self, host: &str) -> StringValue {
-        if let Ok(hosts) = self.0.read()
-            && let Some(shared) = hosts.get(host)
-        {
-            return shared.clone();
-        }
+        let full = match self.0.read() {
+            Ok(hosts) => match hosts.get(host) {
+                Some(shared) => return shared.clone(),
+                None => hosts.len() >= MAX_HOSTS,
+            },
+            Err(_) => true,
+        };
         let shared = StringValue::from(Arc::<str>::from(host));
-        if let Ok(mut hosts) = self.0.write()
+        // Once full, misses take no write lock: invented hosts do not serialise requests.
+        if !full
+            && let Ok(mut hosts) = self.0.write()
             && hosts.len() < MAX_HOSTS
         {
             hosts.insert(host.into(), shared.clone());

@@ -1,7 +1,16 @@
 //! The framework-agnostic engine of [otel-sentry](https://crates.io/crates/otel-sentry).
 //!
-//! This crate holds what every adapter (tower/axum, actix-web, reqwest) shares. Today that
-//! is the header codecs, each strict where the stock OpenTelemetry propagators are lenient:
+//! This crate holds what every adapter (tower/axum, actix-web, reqwest) shares, so each
+//! behaviour lives once:
+//!
+//! - the server request lifecycle ([`server_request`]): an adapter hands over a
+//!   [`RequestView`], gets a [`ServerRequest`] whose server span has started and whose
+//!   Sentry hub stamps every event with the span's ids, runs the handler inside
+//!   [`ServerRequest::enter`], and reports the response and the end of its body; failures
+//!   become one Sentry event linked both ways with the span. [`CorrelationConfig`] holds
+//!   the options all adapters share; [`TraceContextIntegration`] stamps events captured
+//!   outside requests;
+//! - the header codecs, each strict where the stock OpenTelemetry propagators are lenient:
 //!
 //! | header | module | rules |
 //! | --- | --- | --- |
@@ -51,7 +60,9 @@ pub mod dynamic_sampling_context;
 mod event_link;
 mod exception;
 mod failure;
+mod failure_report;
 mod forwarded;
+mod handler_error;
 mod header_lines;
 mod hex;
 mod http_method;
@@ -66,6 +77,7 @@ pub mod sentry_trace;
 mod server_address;
 pub mod server_request;
 pub mod server_span;
+mod server_tracer;
 mod trace_context_integration;
 pub mod traceparent;
 pub mod tracestate;
@@ -75,7 +87,8 @@ pub use config::{CorrelationConfig, SENTRY_EVENT_ID_HEADER};
 pub use dynamic_sampling_context::DynamicSamplingContext;
 pub use event_link::{EventLink, MissingPlaceholder};
 pub use failure::{ClassifyFailure, ResponseSummary, ServerErrors};
-pub use forwarded::TrustedProxies;
+pub use forwarded::{ForwardingHeaders, TrustedProxies};
+pub use handler_error::{HandlerError, OpaqueError};
 pub use http_method::{DEFAULT_KNOWN_METHODS, KnownMethods};
 pub use incoming_trace::{IncomingTrace, ParentHeader, RemoteParent};
 pub use propagator::CorrelationPropagator;
@@ -83,9 +96,7 @@ pub use query_redaction::{DEFAULT_SENSITIVE_QUERY_PARAMS, SensitiveQueryParams};
 pub use request_view::{HttpVersion, RequestHeaders, RequestView};
 pub use sentry_binding::{SERVER_OP, SPAN_ID_TAG, TRACE_ID_TAG};
 pub use sentry_trace::{SentryTrace, SentryTraceError};
-pub use server_request::{
-    CaughtPanic, HandlerError, OpaqueError, ResponseInProgress, ServerRequest,
-};
+pub use server_request::{CaughtPanic, ResponseInProgress, ServerRequest};
 pub use trace_context_integration::TraceContextIntegration;
 pub use traceparent::{RANDOM_TRACE_ID_FLAG, Traceparent, TraceparentError};
 pub use tracestate::{ReceivedTraceState, TraceStateError, TraceStateMembers};

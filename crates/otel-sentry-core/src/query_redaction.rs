@@ -2,10 +2,13 @@
 //!
 //! The default names are the conventions' own list (`AWSAccessKeyId`, `Signature`, `sig`,
 //! `X-Goog-Signature`) and the other signed-URL credentials of the big clouds. Names are
-//! compared without regard to case: redacting too much is harmless, too little is a leak.
+//! compared percent-decoded and without regard to case, as servers read them: redacting
+//! too much is harmless, too little is a leak.
 
 use std::borrow::Cow;
 use std::sync::Arc;
+
+use percent_encoding::percent_decode_str;
 
 /// The names redacted by default.
 pub const DEFAULT_SENSITIVE_QUERY_PARAMS: [&str; 7] = [
@@ -45,9 +48,10 @@ impl SensitiveQueryParams {
     }
 
     fn is_sensitive(&self, name: &str) -> bool {
+        let name = percent_decode_str(name).decode_utf8_lossy();
         self.0
             .iter()
-            .any(|sensitive| sensitive.eq_ignore_ascii_case(name))
+            .any(|sensitive| sensitive.eq_ignore_ascii_case(&name))
     }
 
     /// `query` with sensitive values replaced; borrowed when nothing needed replacing.
@@ -95,6 +99,15 @@ mod tests {
             "id=7&X-Amz-Signature=REDACTED&sig=REDACTED&page=2"
         );
         assert_eq!(params.redact("SIGNATURE=abc"), "SIGNATURE=REDACTED");
+    }
+
+    #[test]
+    fn percent_encoded_names_are_redacted_too() {
+        let params = SensitiveQueryParams::standard();
+        assert_eq!(
+            params.redact("%73ig=abc&X%2DAmz%2DSignature=def"),
+            "%73ig=REDACTED&X%2DAmz%2DSignature=REDACTED"
+        );
     }
 
     #[test]

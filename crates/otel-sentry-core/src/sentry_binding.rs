@@ -3,8 +3,10 @@
 //!
 //! The stamp is an event processor on the request hub's scope, so it reaches every event
 //! captured through the hub, from the handler or from a task the hub was bound to; it
-//! never touches the user's `before_send`, and it leaves Sentry transactions alone
-//! (`scope.set_context("trace")` would overwrite theirs). Each event gets:
+//! never touches the user's `before_send`. Sentry transactions pass no event processor
+//! and keep their own trace context (`scope.set_context("trace")` would overwrite theirs);
+//! an error captured inside a Sentry transaction gets the OpenTelemetry ids, since
+//! OpenTelemetry owns the trace. Each event gets:
 //!
 //! - `contexts.trace`: trace id, the server span's id, its parent span id, op `http.server`;
 //! - tags `otel.trace_id` and `otel.span_id`;
@@ -29,21 +31,36 @@ pub const SPAN_ID_TAG: &str = "otel.span_id";
 /// The `op` of `contexts.trace` for events captured during a request.
 pub const SERVER_OP: &str = "http.server";
 
-/// Headers never sent to Sentry without `send_default_pii`, lowercase.
-const SENSITIVE_HEADERS: [&str; 12] = [
-    "authorization",
-    "proxy-authorization",
-    "cookie",
-    "set-cookie",
-    "x-api-key",
-    "x-auth-token",
-    "x-csrf-token",
-    "x-xsrf-token",
+/// Headers never sent to Sentry without `send_default_pii`.
+const SENSITIVE_HEADERS: [&str; 5] = [
+    "forwarded",
     "x-forwarded-for",
     "x-real-ip",
-    "forwarded",
-    "x-amz-security-token",
+    "referer",
+    "via",
 ];
+
+/// Words that mark a header as carrying a credential, wherever they appear in its name
+/// (`Authorization`, `Set-Cookie`, `X-Api-Key`, `X-Amz-Security-Token`, …).
+const SENSITIVE_WORDS: [&str; 10] = [
+    "auth",
+    "cookie",
+    "token",
+    "secret",
+    "session",
+    "password",
+    "api-key",
+    "apikey",
+    "signature",
+    "credential",
+];
+
+/// Whether header `name` (any case) may carry a credential or the client's address.
+fn is_sensitive_header(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    SENSITIVE_HEADERS.contains(&name.as_str())
+        || SENSITIVE_WORDS.iter().any(|word| name.contains(word))
+}
 
 /// Writes `contexts.trace` and the id tags on `event`.
 pub(crate) fn stamp(
@@ -134,12 +151,24 @@ impl RequestData {
             let Some((name, value)) = line.split_once(": ") else {
                 continue;
             };
-            if name == "cookie" && self.send_default_pii {
-                cookies = Some(value.to_owned());
+            if !self.send_default_pii && is_sensitive_header(name) {
+                continue;
             }
-            if self.send_default_pii || !SENSITIVE_HEADERS.contains(&name) {
-                headers.insert(name.to_owned(), value.to_owned());
+            if name.eq_ignore_ascii_case("cookie") {
+                // Several `Cookie` lines are one list.
+                let cookies = cookies.get_or_insert_with(String::new);
+                if !cookies.is_empty() {
+                    cookies.push_str("; ");
+                }
+                cookies.push_str(value);
             }
+            headers
+                .entry(name.to_owned())
+                .and_modify(|joined: &mut String| {
+                    joined.push_str(", ");
+                    joined.push_str(value);
+                })
+                .or_insert_with(|| value.to_owned());
         }
         let mut env = Map::new();
         if let (true, Some(client)) = (self.send_default_pii, self.client) {

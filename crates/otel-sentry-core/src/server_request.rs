@@ -12,8 +12,6 @@
 //! 7. End the span when the body ends; optionally answer with trace headers.
 
 use std::any::Any;
-use std::borrow::Cow;
-use std::error::Error;
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::Arc;
@@ -22,14 +20,16 @@ use opentelemetry::propagation::Injector;
 use opentelemetry::trace::TraceContextExt;
 use opentelemetry::{Context, StringValue};
 use sentry_core::Hub;
-use sentry_core::protocol::Event;
 use sentry_core::types::Uuid;
 
 use crate::config::{CorrelationConfig, SENTRY_EVENT_ID_HEADER};
-use crate::exception::{self, PANIC_TYPE, SpanException};
+use crate::exception;
 use crate::failure::ResponseSummary;
+use crate::failure_report::{self, Failure};
+use crate::handler_error::HandlerError;
 use crate::http_method::RecordedMethod;
 use crate::incoming_trace::IncomingTrace;
+use crate::interned_names::RouteNames;
 use crate::outgoing_trace;
 use crate::request_view::RequestView;
 use crate::sentry_binding::{self, RequestData, RequestStamp};
@@ -61,16 +61,23 @@ impl fmt::Debug for ServerRequest {
     }
 }
 
-/// A panic caught while running the handler, with the Sentry event Sentry's own panic
-/// integration made of it, if it is installed.
+/// A panic caught while running the handler.
 pub struct CaughtPanic {
     payload: Box<dyn Any + Send>,
-    /// `Some` when Sentry's panic hook captured the panic through the request hub: the
-    /// lifecycle then captures no second event. The id is nil when Sentry dropped it.
+    /// The event Sentry's panic hook captured through the request hub for this panic (nil
+    /// when Sentry dropped it): the lifecycle then captures no second event.
     reported: Option<Uuid>,
 }
 
 impl CaughtPanic {
+    /// A panic an adapter caught itself, with `payload` from `catch_unwind`.
+    pub fn new(payload: Box<dyn Any + Send>) -> Self {
+        CaughtPanic {
+            payload,
+            reported: None,
+        }
+    }
+
     /// The panic payload, to resume unwinding with.
     pub fn into_payload(self) -> Box<dyn Any + Send> {
         self.payload
@@ -79,6 +86,10 @@ impl CaughtPanic {
     /// The panic message.
     pub fn message(&self) -> String {
         exception::panic_message(&*self.payload)
+    }
+
+    pub(crate) fn reported(&self) -> Option<Uuid> {
+        self.reported
     }
 }
 
@@ -91,60 +102,6 @@ impl fmt::Debug for CaughtPanic {
     }
 }
 
-/// A handler's error, as the adapter has it: the error, and its Rust type name when known.
-#[derive(Clone, Copy)]
-pub struct HandlerError<'a> {
-    /// The error; its `source()` chain is reported too.
-    pub error: &'a (dyn Error + 'static),
-    /// The error's type (`std::any::type_name`), when the adapter knows it; otherwise the
-    /// type is read from its `Debug` output.
-    pub type_name: Option<&'a str>,
-}
-
-impl fmt::Debug for HandlerError<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HandlerError")
-            .field("error", &self.error.to_string())
-            .field("type_name", &self.type_name)
-            .finish()
-    }
-}
-
-/// An error known only by its `Display` and `Debug` output, for errors that are not
-/// `std::error::Error + 'static` (a boxed error, a framework's opaque error type).
-#[derive(Debug)]
-pub struct OpaqueError {
-    message: String,
-    type_name: String,
-}
-
-impl OpaqueError {
-    /// Captures `error`'s message and the type its `Debug` output names.
-    pub fn new(error: &(impl fmt::Display + fmt::Debug + ?Sized)) -> Self {
-        let debug = format!("{error:?}");
-        OpaqueError {
-            message: error.to_string(),
-            type_name: sentry_core::parse_type_from_debug(&debug).to_owned(),
-        }
-    }
-
-    /// As a [`HandlerError`].
-    pub fn as_handler_error(&self) -> HandlerError<'_> {
-        HandlerError {
-            error: self,
-            type_name: Some(&self.type_name),
-        }
-    }
-}
-
-impl fmt::Display for OpaqueError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl Error for OpaqueError {}
-
 impl CorrelationConfig {
     /// Starts a request: extracts its trace context, starts the server span and binds a
     /// Sentry hub to it.
@@ -154,7 +111,7 @@ impl CorrelationConfig {
         let method = self.known_methods.classify(request.method);
         let (route, name) = match request.route {
             Some(template) => {
-                let (route, name) = self.route_names.get(method.span_name_prefix(), template);
+                let (route, name) = RouteNames::global().get(method.span_name_prefix(), template);
                 (Some(route), name)
             }
             None => (None, server_span::routeless_span_name(&method)),
@@ -289,77 +246,56 @@ impl ServerRequest {
             method: self.method.original(),
             route,
         };
-        if !self.config.failure_policy.is_failure(&summary) {
+        // A panicking policy must not take the response down: the response counts as failed.
+        let policy = &self.config.failure_policy;
+        let failed = catch_unwind(AssertUnwindSafe(|| policy.is_failure(&summary))).unwrap_or(true);
+        if !failed {
             return (false, None);
         }
-        let (error_type, exception, event) = match error {
-            Some(error) => {
-                let exception = SpanException::from_error(error.error, error.type_name);
-                let event = exception::event_from_error(error.error, error.type_name);
-                (Cow::Owned(exception.ty.clone()), Some(exception), event)
-            }
-            None => {
-                let event =
-                    exception::event_from_status(self.method.span_name_prefix(), route, status);
-                (Cow::Owned(status.to_string()), None, event)
-            }
+        let failure = match error {
+            Some(error) => Failure::Error(error),
+            None => Failure::Status {
+                method: self.method.span_name_prefix(),
+                route,
+                status,
+            },
         };
-        let event_id = capture(self.hub.as_ref(), event);
-        server_span::record_failure(
-            &self.config,
-            &span,
-            error_type,
-            exception.as_ref(),
-            event_id,
-        );
-        (true, event_id)
+        (
+            true,
+            failure_report::report(&self.config, self.hub.as_ref(), &span, failure),
+        )
     }
 
     /// Reports a panic of the handler: the response becomes a 500, recorded as an escaped
     /// exception, with one Sentry event (Sentry's panic hook's, when it made one).
     pub fn respond_to_panic(self, panic: &CaughtPanic) -> ResponseInProgress {
         let event_id = self.record_panic(panic);
-        server_span::record_status(&self.cx.span(), 500);
         self.into_response(500, true, event_id)
+    }
+
+    fn record_panic(&self, panic: &CaughtPanic) -> Option<Uuid> {
+        let span = self.cx.span();
+        server_span::record_status(&span, 500);
+        failure_report::report(
+            &self.config,
+            self.hub.as_ref(),
+            &span,
+            Failure::Panic(panic),
+        )
     }
 
     /// Reports that the service failed without a response (its future returned an
     /// error); the span ends now.
     pub fn fail(mut self, error: HandlerError<'_>) {
         self.reported = true;
-        let exception = SpanException::from_error(error.error, error.type_name);
-        let event_id = capture(
-            self.hub.as_ref(),
-            exception::event_from_error(error.error, error.type_name),
-        );
         let span = self.cx.span();
-        server_span::record_failure(
+        failure_report::report(
             &self.config,
+            self.hub.as_ref(),
             &span,
-            Cow::Owned(exception.ty.clone()),
-            Some(&exception),
-            event_id,
+            Failure::Error(error),
         );
         span.end();
-    }
-
-    fn record_panic(&self, panic: &CaughtPanic) -> Option<Uuid> {
-        let exception = SpanException::from_panic(panic.message());
-        let event_id = match panic.reported {
-            Some(id) => (!id.is_nil()).then_some(id),
-            None => capture(
-                self.hub.as_ref(),
-                exception::event_from_panic(&exception.message),
-            ),
-        };
-        server_span::record_failure(
-            &self.config,
-            &self.cx.span(),
-            Cow::Borrowed(PANIC_TYPE),
-            Some(&exception),
-            event_id,
-        );
-        event_id
     }
 
     fn into_response(
@@ -369,6 +305,13 @@ impl ServerRequest {
         event_id: Option<Uuid>,
     ) -> ResponseInProgress {
         self.reported = true;
+        // No body follows the head of a HEAD answer, of 1xx, 204 and 304, nor of a
+        // successful CONNECT.
+        let bodiless = self.method.original() == "HEAD"
+            || (100..200).contains(&status)
+            || status == 204
+            || status == 304
+            || (self.method.original() == "CONNECT" && (200..300).contains(&status));
         ResponseInProgress {
             config: Arc::clone(&self.config),
             cx: std::mem::take(&mut self.cx),
@@ -376,6 +319,8 @@ impl ServerRequest {
             status,
             failed,
             event_id,
+            bodiless,
+            remaining: None,
             ended: false,
         }
     }
@@ -391,13 +336,6 @@ impl Drop for ServerRequest {
     }
 }
 
-/// Captures `event` through `hub`; the id when Sentry accepted it (a nil id means it was
-/// dropped: no client, sampling, `before_send`).
-fn capture(hub: Option<&Arc<Hub>>, event: Event<'static>) -> Option<Uuid> {
-    let id = hub?.capture_event(event);
-    (!id.is_nil()).then_some(id)
-}
-
 /// Runs `f` with `cx` attached and `hub` bound, catching a panic.
 fn run_bound<R>(
     cx: &Context,
@@ -405,20 +343,25 @@ fn run_bound<R>(
     f: impl FnOnce() -> R,
 ) -> Result<R, CaughtPanic> {
     let _attached = cx.clone().attach();
-    let result = match hub {
-        Some(hub) => Hub::run(Arc::clone(hub), || catch_unwind(AssertUnwindSafe(f))),
-        None => catch_unwind(AssertUnwindSafe(f)),
+    let Some(hub) = hub else {
+        return catch_unwind(AssertUnwindSafe(f)).map_err(CaughtPanic::new);
     };
-    result.map_err(|payload| CaughtPanic {
-        payload,
-        reported: hub
-            .filter(|hub| has_panic_integration(hub))
-            .and_then(|hub| hub.last_event_id()),
+    let before = hub.last_event_id();
+    Hub::run(Arc::clone(hub), || catch_unwind(AssertUnwindSafe(f))).map_err(|payload| {
+        // Sentry's panic hook captures through the hub bound where the panic happens:
+        // this one. An event captured during this call is then the panic's.
+        let after = hub.last_event_id();
+        CaughtPanic {
+            payload,
+            reported: after.filter(|_| after != before && has_panic_integration(hub)),
+        }
     })
 }
 
-/// Whether Sentry's panic integration is installed on `hub`'s client: its hook then
-/// captures panics through the hub bound at the panic, which is the request's.
+/// Whether Sentry's panic integration is installed on `hub`'s client.
+///
+/// Its hook also flushes the client, which blocks the panicking worker up to Sentry's
+/// `shutdown_timeout`: a cost of the integration, not of this crate.
 fn has_panic_integration(hub: &Hub) -> bool {
     hub.client().is_some_and(|client| {
         client
@@ -431,9 +374,9 @@ fn has_panic_integration(hub: &Hub) -> bool {
 
 /// A response on its way out: the span ends when the body ends.
 ///
-/// Dropping it before [`finish`](Self::finish) or [`fail`](Self::fail) records that the
-/// client disconnected (status `Error`, `error.type` `client_disconnect`, no Sentry event:
-/// the application did not fail) and ends the span.
+/// Dropping it before the body ended records that the client disconnected (status
+/// `Error`, `error.type` `client_disconnect`, no Sentry event: the application did not
+/// fail) and ends the span.
 pub struct ResponseInProgress {
     config: Arc<CorrelationConfig>,
     cx: Context,
@@ -441,6 +384,9 @@ pub struct ResponseInProgress {
     status: u16,
     failed: bool,
     event_id: Option<Uuid>,
+    bodiless: bool,
+    /// Bytes the head announced and the body has not sent yet.
+    remaining: Option<u64>,
     ended: bool,
 }
 
@@ -470,6 +416,31 @@ impl ResponseInProgress {
         self.event_id
     }
 
+    /// Whether a body follows the head (not for HEAD, 1xx, 204, 304, a successful
+    /// CONNECT). When none does, [`finish`](Self::finish) right away: the server will not
+    /// read the body.
+    pub fn expects_body(&self) -> bool {
+        !self.bodiless
+    }
+
+    /// Sets the body length the head announces (`Content-Length`, or the body's exact
+    /// size): the body counts as ended once that much was sent, since a server may drop it
+    /// without asking for more.
+    pub fn expect_body_len(&mut self, len: Option<u64>) {
+        self.remaining = len;
+    }
+
+    /// Reports a data frame of `len` bytes; true when the announced length is reached.
+    pub fn record_data(&mut self, len: usize) -> bool {
+        match &mut self.remaining {
+            Some(remaining) => {
+                *remaining = remaining.saturating_sub(len as u64);
+                *remaining == 0
+            }
+            None => false,
+        }
+    }
+
     /// Writes the configured response headers: the server span's `traceparent` (and
     /// `tracestate` when not empty), and on a reported failure the Sentry event id.
     pub fn inject_headers(&self, injector: &mut dyn Injector) {
@@ -496,24 +467,15 @@ impl ResponseInProgress {
             Ok(value) => value,
             Err(panic) => {
                 if !self.ended {
-                    let exception = SpanException::from_panic(panic.message());
-                    let event_id = match panic.reported {
-                        Some(id) => (!id.is_nil()).then_some(id),
-                        None => capture(
-                            self.hub.as_ref(),
-                            exception::event_from_panic(&exception.message),
-                        ),
-                    };
+                    self.ended = true;
                     let span = self.cx.span();
-                    server_span::record_failure(
+                    failure_report::report(
                         &self.config,
+                        self.hub.as_ref(),
                         &span,
-                        Cow::Borrowed(PANIC_TYPE),
-                        Some(&exception),
-                        event_id,
+                        Failure::Panic(&panic),
                     );
                     span.end();
-                    self.ended = true;
                 }
                 resume_unwind(panic.into_payload())
             }
@@ -527,25 +489,20 @@ impl ResponseInProgress {
     }
 
     /// The body failed: a failure (Sentry event, exception on the span), then the span ends.
+    /// A response already reported as failed keeps its one event.
     pub fn fail(mut self, error: HandlerError<'_>) {
         self.ended = true;
-        let exception = SpanException::from_error(error.error, error.type_name);
-        let event_id = match self.event_id {
-            // Already reported with the response; the span keeps that event.
-            Some(id) if self.failed => Some(id),
-            _ => capture(
-                self.hub.as_ref(),
-                exception::event_from_error(error.error, error.type_name),
-            ),
-        };
         let span = self.cx.span();
-        server_span::record_failure(
-            &self.config,
-            &span,
-            Cow::Owned(exception.ty.clone()),
-            Some(&exception),
-            event_id,
-        );
+        if self.failed {
+            server_span::record_body_error(&span, error.error);
+        } else {
+            failure_report::report(
+                &self.config,
+                self.hub.as_ref(),
+                &span,
+                Failure::Error(error),
+            );
+        }
         span.end();
     }
 }

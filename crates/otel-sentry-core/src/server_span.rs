@@ -149,18 +149,18 @@ pub(crate) fn record_failure(
     config: &CorrelationConfig,
     span: &SpanRef<'_>,
     error_type: Cow<'static, str>,
-    exception: Option<&SpanException>,
+    exception: &SpanException,
     event_id: Option<Uuid>,
 ) {
     span.set_attribute(KeyValue::new(ERROR_TYPE, error_type));
-    match exception {
-        Some(exception) => {
-            span.add_event("exception", exception.attributes());
-            span.set_status(Status::error(exception.message.clone()));
-        }
-        // The status code says it all: no description, as the conventions ask.
-        None => span.set_status(Status::error("")),
-    }
+    span.add_event("exception", exception.attributes());
+    // A status code explains itself: no description then, as the conventions ask.
+    let description = if exception.from_status {
+        String::new()
+    } else {
+        exception.message.clone()
+    };
+    span.set_status(Status::error(description));
     if let Some(event_id) = event_id {
         span.set_attribute(KeyValue::new(
             SENTRY_EVENT_ID_ATTRIBUTE,
@@ -173,6 +173,15 @@ pub(crate) fn record_failure(
             ));
         }
     }
+}
+
+/// Records a body error on a span whose failure is already reported: the exception, no
+/// second Sentry event.
+pub(crate) fn record_body_error(span: &SpanRef<'_>, error: &(dyn std::error::Error + 'static)) {
+    span.add_event(
+        "exception",
+        SpanException::from_error(error, None).attributes(),
+    );
 }
 
 /// Records that the client went away before the response body ended.

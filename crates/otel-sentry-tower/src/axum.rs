@@ -34,6 +34,9 @@ pub(crate) fn peer_address<B>(request: &http::Request<B>) -> Option<SocketAddr> 
 /// The trace of the current request, for handlers: ids to log or show, and the
 /// `traceparent` to hand to something this crate does not instrument.
 ///
+/// It names the span current while the handler runs: the server span, or a span that a
+/// middleware inside the layer started for the request.
+///
 /// ```
 /// use otel_sentry_tower::axum::RequestTrace;
 ///
@@ -46,7 +49,8 @@ pub(crate) fn peer_address<B>(request: &http::Request<B>) -> Option<SocketAddr> 
 pub struct RequestTrace {
     /// The trace id.
     pub trace_id: TraceId,
-    /// The server span's id.
+    /// The id of the current span (the server span, unless a middleware inside the layer
+    /// started another).
     pub span_id: SpanId,
     /// Whether the trace is sampled.
     pub sampled: bool,
@@ -54,7 +58,7 @@ pub struct RequestTrace {
 }
 
 impl RequestTrace {
-    /// The `traceparent` naming the server span.
+    /// The `traceparent` naming the current span.
     pub fn traceparent(&self) -> String {
         self.traceparent.header_value()
     }
@@ -122,6 +126,18 @@ impl ErrorResponse {
         ErrorResponse {
             status,
             error: ReportedError::new(error),
+        }
+    }
+
+    /// An error already boxed or shared (`anyhow`'s into a `Box<dyn Error>`, a
+    /// `tower::BoxError`) answered with `status`; its type is read from its `Debug` output.
+    pub fn from_shared(
+        status: StatusCode,
+        error: std::sync::Arc<dyn Error + Send + Sync + 'static>,
+    ) -> Self {
+        ErrorResponse {
+            status,
+            error: ReportedError::from_shared(error),
         }
     }
 

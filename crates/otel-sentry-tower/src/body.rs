@@ -5,9 +5,12 @@ use std::fmt;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use bytes::Buf;
 use http_body::{Body, Frame, SizeHint};
-use otel_sentry_core::{OpaqueError, ResponseInProgress};
+use otel_sentry_core::ResponseInProgress;
 use pin_project_lite::pin_project;
+
+use crate::error_report::with_handler_error;
 
 pin_project! {
     /// A response body that ends the server span when it ends, records a failure when it
@@ -32,12 +35,17 @@ pin_project! {
 }
 
 impl<B: Body> CorrelationBody<B> {
-    pub(crate) fn new(body: B, progress: ResponseInProgress, head: bool) -> Self {
+    pub(crate) fn new(
+        body: B,
+        mut progress: ResponseInProgress,
+        announced_len: Option<u64>,
+    ) -> Self {
         // Nothing will be polled: the response ends with its head.
-        let progress = if head || body.is_end_stream() {
+        let progress = if !progress.expects_body() || body.is_end_stream() {
             progress.finish();
             None
         } else {
+            progress.expect_body_len(announced_len);
             Some(progress)
         };
         CorrelationBody {
@@ -68,7 +76,7 @@ impl<B> fmt::Debug for CorrelationBody<B> {
 impl<B> Body for CorrelationBody<B>
 where
     B: Body,
-    B::Error: fmt::Display + fmt::Debug,
+    B::Error: fmt::Display + fmt::Debug + 'static,
 {
     type Data = B::Data;
     type Error = B::Error;
@@ -85,24 +93,27 @@ where
             Some(progress) => progress.enter(|| body.as_mut().poll_frame(cx)),
             None => body.as_mut().poll_frame(cx),
         };
-        match &polled {
-            Poll::Ready(None) => {
-                if let Some(progress) = this.progress.take() {
-                    progress.finish();
-                }
-            }
+        let ended = match &polled {
+            Poll::Ready(None) => true,
             Poll::Ready(Some(Err(error))) => {
                 if let Some(progress) = this.progress.take() {
-                    progress.fail(OpaqueError::new(error).as_handler_error());
+                    with_handler_error(error, |error| progress.fail(error));
                 }
+                false
             }
-            // The server may stop polling once the body says it is done.
-            Poll::Ready(Some(Ok(_))) if body.is_end_stream() => {
-                if let Some(progress) = this.progress.take() {
-                    progress.finish();
-                }
+            Poll::Ready(Some(Ok(frame))) => {
+                // Trailers close the body; so does the announced length, or the body saying
+                // it is done: the server may stop polling then.
+                let reached = match (frame.data_ref(), this.progress.as_mut()) {
+                    (Some(data), Some(progress)) => progress.record_data(data.remaining()),
+                    _ => false,
+                };
+                frame.is_trailers() || reached || body.is_end_stream()
             }
-            Poll::Ready(Some(Ok(_))) | Poll::Pending => {}
+            Poll::Pending => false,
+        };
+        if ended && let Some(progress) = this.progress.take() {
+            progress.finish();
         }
         polled
     }

@@ -8,10 +8,11 @@ use std::task::{Context, Poll};
 
 use http::{HeaderMap, Response, StatusCode};
 use http_body::Body;
-use otel_sentry_core::{OpaqueError, ResponseInProgress, ServerRequest};
+use otel_sentry_core::{ResponseInProgress, ServerRequest};
 use pin_project_lite::pin_project;
 
 use crate::body::CorrelationBody;
+use crate::error_report::with_handler_error;
 use crate::header_map::HeaderMapInjector;
 use crate::reported_error::ReportedError;
 
@@ -30,7 +31,6 @@ pin_project! {
             #[pin]
             future: F,
             request: Option<ServerRequest>,
-            head: bool,
         },
         // The inner service panicked in `call`: the 500 is ready.
         Panicked {
@@ -40,12 +40,11 @@ pin_project! {
 }
 
 impl<F> ResponseFuture<F> {
-    pub(crate) fn running(future: F, request: ServerRequest, head: bool) -> Self {
+    pub(crate) fn running(future: F, request: ServerRequest) -> Self {
         ResponseFuture {
             state: State::Running {
                 future,
                 request: Some(request),
-                head,
             },
         }
     }
@@ -70,18 +69,14 @@ const POLLED_AFTER_COMPLETION: &str = "ResponseFuture polled after completion";
 impl<F, B, E> Future for ResponseFuture<F>
 where
     F: Future<Output = Result<Response<B>, E>>,
-    E: fmt::Display + fmt::Debug,
+    E: fmt::Display + fmt::Debug + 'static,
     B: Body,
 {
     type Output = Result<Response<CorrelationBody<B>>, E>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.project().state.project() {
-            StateProjection::Running {
-                future,
-                request,
-                head,
-            } => {
+            StateProjection::Running { future, request } => {
                 let entered = request
                     .as_ref()
                     .expect(POLLED_AFTER_COMPLETION)
@@ -101,11 +96,11 @@ where
                             reported.as_ref().map(ReportedError::as_handler_error),
                         );
                         progress.inject_headers(&mut HeaderMapInjector(response.headers_mut()));
-                        let head = *head;
-                        Ok(response.map(|body| CorrelationBody::new(body, progress, head)))
+                        let announced = announced_len(&response);
+                        Ok(response.map(|body| CorrelationBody::new(body, progress, announced)))
                     }
                     Ok(Err(error)) => {
-                        started.fail(OpaqueError::new(&error).as_handler_error());
+                        with_handler_error(&error, |error| started.fail(error));
                         Err(error)
                     }
                     Err(panic) => Ok(panic_response(started.respond_to_panic(&panic))),
@@ -116,6 +111,19 @@ where
             ))),
         }
     }
+}
+
+/// The body length a response announces: the body's exact size, else `Content-Length`.
+fn announced_len<B: Body>(response: &Response<B>) -> Option<u64> {
+    response.body().size_hint().exact().or_else(|| {
+        response
+            .headers()
+            .get(http::header::CONTENT_LENGTH)?
+            .to_str()
+            .ok()?
+            .parse()
+            .ok()
+    })
 }
 
 /// The 500 that answers a panic, with the configured trace headers.

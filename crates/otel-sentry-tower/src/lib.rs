@@ -28,6 +28,7 @@
 #[cfg(feature = "axum")]
 pub mod axum;
 mod body;
+mod error_report;
 mod future;
 mod header_map;
 mod layer;

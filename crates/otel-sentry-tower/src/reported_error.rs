@@ -31,7 +31,8 @@ use otel_sentry_core::HandlerError;
 #[derive(Clone)]
 pub struct ReportedError {
     error: Arc<dyn Error + Send + Sync + 'static>,
-    type_name: &'static str,
+    /// The Rust type, when known; else the type is read from the error's `Debug` output.
+    type_name: Option<&'static str>,
 }
 
 impl ReportedError {
@@ -39,7 +40,7 @@ impl ReportedError {
     pub fn new<E: Error + Send + Sync + 'static>(error: E) -> Self {
         ReportedError {
             error: Arc::new(error),
-            type_name: type_name::<E>(),
+            type_name: Some(type_name::<E>()),
         }
     }
 
@@ -47,7 +48,7 @@ impl ReportedError {
     pub fn from_shared(error: Arc<dyn Error + Send + Sync + 'static>) -> Self {
         ReportedError {
             error,
-            type_name: "",
+            type_name: None,
         }
     }
 
@@ -64,7 +65,7 @@ impl ReportedError {
     pub(crate) fn as_handler_error(&self) -> HandlerError<'_> {
         HandlerError {
             error: &*self.error,
-            type_name: (!self.type_name.is_empty()).then_some(self.type_name),
+            type_name: self.type_name,
         }
     }
 }

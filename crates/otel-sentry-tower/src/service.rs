@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use http::{Method, Request, Response, Version};
+use http::{Request, Response, Version};
 use http_body::Body;
 use otel_sentry_core::{CorrelationConfig, HttpVersion, RequestView};
 use tower::Service;
@@ -16,7 +16,8 @@ use crate::header_map::HeaderMapCarrier;
 /// The service [`CorrelationLayer`](crate::CorrelationLayer) wraps around another.
 ///
 /// Generic over request and response bodies, so it fits axum, hyper and tonic stacks.
-/// The inner service's error type needs only `Display` and `Debug` to be reported.
+/// The inner service's error type needs only `Display` and `Debug` to be reported; a boxed
+/// error keeps its source chain.
 #[derive(Clone)]
 pub struct CorrelationService<S> {
     inner: S,
@@ -40,9 +41,9 @@ impl<S: fmt::Debug> fmt::Debug for CorrelationService<S> {
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for CorrelationService<S>
 where
     S: Service<Request<ReqBody>, Response = Response<ResBody>>,
-    S::Error: fmt::Display + fmt::Debug,
+    S::Error: fmt::Display + fmt::Debug + 'static,
     ResBody: Body,
-    ResBody::Error: fmt::Display + fmt::Debug,
+    ResBody::Error: fmt::Display + fmt::Debug + 'static,
 {
     type Response = Response<CorrelationBody<ResBody>>;
     type Error = S::Error;
@@ -67,10 +68,10 @@ where
         view.route = route(&request);
         view.peer = peer(&request);
         let started = self.config.start(&view);
-        // No body is sent for HEAD: its span ends with the response head.
-        let head = request.method() == Method::HEAD;
+        // A panic in `call` is caught too; a service that keeps state across calls (a
+        // buffer, a concurrency limit) is used on afterwards, as tower-http's CatchPanic does.
         match started.enter(|| self.inner.call(request)) {
-            Ok(future) => ResponseFuture::running(future, started, head),
+            Ok(future) => ResponseFuture::running(future, started),
             Err(panic) => ResponseFuture::panicked(started.respond_to_panic(&panic)),
         }
     }

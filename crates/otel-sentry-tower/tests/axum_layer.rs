@@ -13,7 +13,7 @@ use axum::body::Body;
 use axum::http::StatusCode;
 use axum::routing::get;
 use bytes::Bytes;
-use common::{Harness, attribute, event_attribute, string};
+use common::{Harness, attribute, event_attribute, header, string};
 use opentelemetry::Value;
 use opentelemetry::trace::{SpanId, SpanKind, Status, TraceId};
 use otel_sentry_core::{EventLink, SENTRY_EVENT_ID_HEADER};
@@ -121,6 +121,47 @@ fn app() -> Router {
             get(|trace: RequestTrace| async move { trace.traceparent() }),
         )
         .route(
+            "/announced",
+            get(|| async {
+                // A streamed body whose length the head announces: the server stops
+                // polling once it has sent that much.
+                let chunks = futures_util::stream::iter([
+                    Ok::<_, Infallible>(Bytes::from_static(b"12345")),
+                    Ok(Bytes::from_static(b"67890")),
+                ]);
+                (
+                    [(axum::http::header::CONTENT_LENGTH, "10")],
+                    Body::from_stream(chunks),
+                )
+            }),
+        )
+        .route(
+            "/trailers",
+            get(|| async {
+                let mut trailers = axum::http::HeaderMap::new();
+                trailers.insert("x-checksum", axum::http::HeaderValue::from_static("abc"));
+                let frames = futures_util::stream::iter([
+                    Ok::<_, Infallible>(http_body::Frame::data(Bytes::from_static(b"data"))),
+                    Ok(http_body::Frame::trailers(trailers)),
+                ]);
+                Body::new(http_body_util::StreamBody::new(frames))
+            }),
+        )
+        .route(
+            "/body-panic",
+            get(|| async {
+                let chunks = futures_util::stream::unfold(0, |step| async move {
+                    match step {
+                        0 => Some((Ok::<_, Infallible>(Bytes::from_static(b"start")), 1)),
+                        _ => panic!("the body exploded"),
+                    }
+                });
+                Body::from_stream(chunks)
+            }),
+        )
+        .route("/too-many", get(|| async { StatusCode::TOO_MANY_REQUESTS }))
+        .route("/health", get(|| async { StatusCode::SERVICE_UNAVAILABLE }))
+        .route(
             "/endless",
             get(|| async {
                 let chunks = futures_util::stream::unfold(0u32, |step| async move {
@@ -178,13 +219,14 @@ fn trace_context(event: &Event<'static>) -> (String, String, Option<String>, Opt
 async fn incoming_traceparent_is_continued_with_span_name_kind_and_attributes() {
     let harness = Harness::serve(app(), |layer| layer).await;
     let response = harness
-        .client
-        .get(harness.url("/users/7?page=2&sig=s3cret"))
-        .header("traceparent", format!("00-{TRACE_ID}-{PARENT_ID}-01"))
-        .header("user-agent", "checkout/1.0")
-        .send()
-        .await
-        .unwrap();
+        .get_with(
+            "/users/7?page=2&sig=s3cret",
+            &[
+                ("traceparent", &format!("00-{TRACE_ID}-{PARENT_ID}-01")),
+                ("user-agent", "checkout/1.0"),
+            ],
+        )
+        .await;
     assert_eq!(response.status(), 200);
     let span = harness.server_span().await;
 
@@ -259,8 +301,20 @@ async fn server_error_is_one_sentry_event_linked_both_ways() {
             "https://sentry.example.com/organizations/acme/issues/?query={event_id}"
         ))
     );
-    assert!(matches!(span.status, Status::Error { .. }));
+    assert_eq!(
+        span.status,
+        Status::error(""),
+        "the status code explains itself"
+    );
     assert_eq!(attribute(&span, "error.type"), string("503"));
+    assert_eq!(
+        event_attribute(&span, "exception", "exception.type"),
+        string("HTTP 503")
+    );
+    assert_eq!(
+        event_attribute(&span, "exception", "exception.message"),
+        string("GET /fail responded 503")
+    );
     assert_eq!(
         attribute(&span, "http.response.status_code"),
         Some(Value::I64(503))
@@ -412,7 +466,7 @@ async fn body_error_is_a_failure() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_requests_never_share_ids() {
     let harness = Harness::serve(app(), |layer| layer).await;
     let requests = (0..20).map(|_| async { harness.get("/capture").await.text().await.unwrap() });
@@ -433,7 +487,7 @@ async fn concurrent_requests_never_share_ids() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn event_from_a_task_that_inherits_the_hub_carries_its_requests_ids() {
     let harness = Harness::serve(app(), |layer| layer).await;
     assert_eq!(harness.get("/spawn").await.status(), 200);
@@ -489,14 +543,15 @@ async fn malformed_duplicated_and_oversized_trace_headers_start_a_new_trace() {
     // Oversized tracestate and baggage with a valid traceparent: the trace continues, the
     // junk is dropped.
     let response = harness
-        .client
-        .get(harness.url("/users/1"))
-        .header("traceparent", &valid)
-        .header("tracestate", "k=v,".repeat(2000))
-        .header("baggage", "k=v,".repeat(3000))
-        .send()
-        .await
-        .unwrap();
+        .get_with(
+            "/users/1",
+            &[
+                ("traceparent", &valid),
+                ("tracestate", &"k=v,".repeat(2000)),
+                ("baggage", &"k=v,".repeat(3000)),
+            ],
+        )
+        .await;
     assert_eq!(response.status(), 200);
 
     let spans = harness.spans(cases.len() + 1).await;
@@ -528,14 +583,15 @@ async fn without_a_sentry_client_the_span_still_records_the_exception() {
 async fn events_captured_in_the_handler_carry_the_request_ids() {
     let harness = Harness::serve(app(), |layer| layer).await;
     let response = harness
-        .client
-        .get(harness.url("/capture"))
-        .header("traceparent", format!("00-{TRACE_ID}-{PARENT_ID}-01"))
-        .header("authorization", "Bearer secret")
-        .header("x-request-id", "r-1")
-        .send()
-        .await
-        .unwrap();
+        .get_with(
+            "/capture",
+            &[
+                ("traceparent", &format!("00-{TRACE_ID}-{PARENT_ID}-01")),
+                ("authorization", "Bearer secret"),
+                ("x-request-id", "r-1"),
+            ],
+        )
+        .await;
     assert_eq!(response.text().await.unwrap(), TRACE_ID);
     let span = harness.server_span().await;
     let events = harness.events();
@@ -562,12 +618,8 @@ async fn send_default_pii_keeps_credentials_and_the_client_address() {
     )
     .await;
     harness
-        .client
-        .get(harness.url("/capture"))
-        .header("authorization", "Bearer secret")
-        .send()
-        .await
-        .unwrap();
+        .get_with("/capture", &[("authorization", "Bearer secret")])
+        .await;
     let events = harness.events();
     let request = events[0].request.as_ref().unwrap();
     assert_eq!(
@@ -587,20 +639,13 @@ async fn responses_can_carry_the_server_span_and_the_event_id() {
     })
     .await;
     let response = harness
-        .client
-        .get(harness.url("/fail"))
-        .header("traceparent", format!("00-{TRACE_ID}-{PARENT_ID}-01"))
-        .send()
-        .await
-        .unwrap();
-    let traceparent = response.headers()["traceparent"]
-        .to_str()
-        .unwrap()
-        .to_owned();
-    let event_id = response.headers()[SENTRY_EVENT_ID_HEADER]
-        .to_str()
-        .unwrap()
-        .to_owned();
+        .get_with(
+            "/fail",
+            &[("traceparent", &format!("00-{TRACE_ID}-{PARENT_ID}-01"))],
+        )
+        .await;
+    let traceparent = header(&response, "traceparent");
+    let event_id = header(&response, SENTRY_EVENT_ID_HEADER);
     assert!(
         response.headers().get("tracestate").is_none(),
         "never an empty tracestate"
@@ -614,13 +659,14 @@ async fn responses_can_carry_the_server_span_and_the_event_id() {
     assert_eq!(event_id, harness.events()[0].event_id.simple().to_string());
 
     let ok = harness
-        .client
-        .get(harness.url("/users/1"))
-        .header("traceparent", format!("00-{TRACE_ID}-{PARENT_ID}-01"))
-        .header("tracestate", "rojo=1")
-        .send()
-        .await
-        .unwrap();
+        .get_with(
+            "/users/1",
+            &[
+                ("traceparent", &format!("00-{TRACE_ID}-{PARENT_ID}-01")),
+                ("tracestate", "rojo=1"),
+            ],
+        )
+        .await;
     assert_eq!(ok.headers()["tracestate"], "rojo=1");
     assert!(ok.headers().get(SENTRY_EVENT_ID_HEADER).is_none());
 }
@@ -702,14 +748,15 @@ async fn trusted_proxies_name_the_client_scheme_and_host() {
     })
     .await;
     harness
-        .client
-        .get(harness.url("/users/1"))
-        .header("x-forwarded-for", "203.0.113.50, 10.1.2.3")
-        .header("x-forwarded-proto", "https")
-        .header("x-forwarded-host", "shop.example")
-        .send()
-        .await
-        .unwrap();
+        .get_with(
+            "/users/1",
+            &[
+                ("x-forwarded-for", "203.0.113.50, 10.1.2.3"),
+                ("x-forwarded-proto", "https"),
+                ("x-forwarded-host", "shop.example"),
+            ],
+        )
+        .await;
     let span = harness.server_span().await;
     assert_eq!(attribute(&span, "client.address"), string("203.0.113.50"));
     assert_eq!(attribute(&span, "url.scheme"), string("https"));
@@ -721,12 +768,8 @@ async fn trusted_proxies_name_the_client_scheme_and_host() {
 async fn forwarding_headers_are_ignored_by_default() {
     let harness = Harness::serve(app(), |layer| layer).await;
     harness
-        .client
-        .get(harness.url("/users/1"))
-        .header("x-forwarded-for", "203.0.113.50")
-        .send()
-        .await
-        .unwrap();
+        .get_with("/users/1", &[("x-forwarded-for", "203.0.113.50")])
+        .await;
     let span = harness.server_span().await;
     assert_eq!(attribute(&span, "client.address"), string("127.0.0.1"));
 }
@@ -735,12 +778,11 @@ async fn forwarding_headers_are_ignored_by_default() {
 async fn trace_started_by_a_sentry_sdk_continues() {
     let harness = Harness::serve(app(), |layer| layer).await;
     harness
-        .client
-        .get(harness.url("/capture"))
-        .header("sentry-trace", format!("{TRACE_ID}-{PARENT_ID}"))
-        .send()
-        .await
-        .unwrap();
+        .get_with(
+            "/capture",
+            &[("sentry-trace", &format!("{TRACE_ID}-{PARENT_ID}"))],
+        )
+        .await;
     let span = harness.server_span().await;
     assert_eq!(
         span.span_context.trace_id(),
@@ -772,4 +814,142 @@ async fn client_leaving_before_the_response_is_recorded_as_a_disconnect() {
     assert_eq!(attribute(&span, "error.type"), string("client_disconnect"));
     assert_eq!(attribute(&span, "http.response.status_code"), None);
     assert!(harness.events().is_empty());
+}
+
+#[tokio::test]
+async fn an_unsampled_caller_is_followed_and_its_events_still_carry_ids() {
+    let harness = Harness::serve(app(), |layer| layer.response_traceparent(true)).await;
+    let response = harness
+        .get_with(
+            "/fail",
+            &[("traceparent", &format!("00-{TRACE_ID}-{PARENT_ID}-00"))],
+        )
+        .await;
+    let traceparent = header(&response, "traceparent");
+    assert!(traceparent.starts_with(&format!("00-{TRACE_ID}-")) && traceparent.ends_with("-00"));
+    assert!(!traceparent.contains(PARENT_ID));
+    let events = harness.events();
+    let (trace_id, span_id, parent, _) = trace_context(&events[0]);
+    assert_eq!(
+        (trace_id.as_str(), parent.as_deref()),
+        (TRACE_ID, Some(PARENT_ID))
+    );
+    assert_eq!(traceparent, format!("00-{TRACE_ID}-{span_id}-00"));
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(
+        harness.exporter.get_finished_spans().unwrap().is_empty(),
+        "not sampled: not exported"
+    );
+}
+
+#[tokio::test]
+async fn a_custom_failure_policy_decides() {
+    let harness = Harness::serve(app(), |layer| {
+        layer.failure_policy(|response: &otel_sentry_core::ResponseSummary<'_>| {
+            response.route != Some("/health") && (response.status >= 500 || response.status == 429)
+        })
+    })
+    .await;
+    assert_eq!(harness.get("/too-many").await.status(), 429);
+    assert_eq!(harness.get("/health").await.status(), 503);
+    let spans = harness.spans(2).await;
+    let too_many = spans
+        .iter()
+        .find(|span| span.name == "GET /too-many")
+        .unwrap();
+    let health = spans
+        .iter()
+        .find(|span| span.name == "GET /health")
+        .unwrap();
+    assert!(matches!(too_many.status, Status::Error { .. }));
+    assert_eq!(health.status, Status::Unset);
+    let events = harness.events();
+    assert_eq!(events.len(), 1);
+    assert_eq!(
+        events[0].message.as_deref(),
+        Some("GET /too-many responded 429")
+    );
+}
+
+#[tokio::test]
+async fn an_event_sentry_drops_leaves_no_event_id() {
+    let options = common::sentry_options().before_send(|_| None);
+    let harness =
+        Harness::serve_with(app(), Some(options), |layer| layer.response_event_id(true)).await;
+    let response = harness.get("/pay").await;
+    assert!(response.headers().get(SENTRY_EVENT_ID_HEADER).is_none());
+    let span = harness.server_span().await;
+    assert!(matches!(span.status, Status::Error { .. }));
+    assert_eq!(attribute(&span, "sentry.event_id"), None);
+    assert_eq!(attribute(&span, "sentry.event_url"), None);
+}
+
+#[tokio::test]
+async fn a_panic_while_streaming_the_body_is_recorded_and_the_server_keeps_serving() {
+    let harness = Harness::serve(app(), |layer| layer).await;
+    if let Ok(response) = harness.client.get(harness.url("/body-panic")).send().await {
+        assert!(
+            response.bytes().await.is_err(),
+            "the client sees a broken body"
+        );
+    }
+    let span = harness.server_span().await;
+    assert_eq!(
+        event_attribute(&span, "exception", "exception.message"),
+        string("the body exploded")
+    );
+    assert_eq!(
+        event_attribute(&span, "exception", "exception.escaped"),
+        Some(Value::Bool(true))
+    );
+    assert_eq!(harness.events().len(), 1);
+    assert_eq!(harness.get("/users/1").await.status(), 200);
+}
+
+#[tokio::test]
+async fn a_body_of_announced_length_or_with_trailers_ends_cleanly() {
+    let harness = Harness::serve(app(), |layer| layer).await;
+    assert_eq!(
+        harness.get("/announced").await.text().await.unwrap(),
+        "1234567890"
+    );
+    assert_eq!(harness.get("/trailers").await.text().await.unwrap(), "data");
+    for span in harness.spans(2).await {
+        assert_eq!(span.status, Status::Unset, "{}", span.name);
+        assert_eq!(attribute(&span, "error.type"), None, "{}", span.name);
+    }
+}
+
+#[tokio::test]
+async fn cookies_reach_sentry_only_with_send_default_pii() {
+    let harness = Harness::serve(app(), |layer| layer).await;
+    harness
+        .get_with(
+            "/capture",
+            &[("cookie", "session=abc"), ("x-session-id", "s-1")],
+        )
+        .await;
+    let request = harness.events()[0].request.clone().unwrap();
+    assert!(request.cookies.is_none());
+    assert!(
+        !request.headers.contains_key("cookie") && !request.headers.contains_key("x-session-id")
+    );
+
+    let pii = Harness::serve_with(
+        app(),
+        Some(common::sentry_options().send_default_pii(true)),
+        |layer| layer,
+    )
+    .await;
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.append("cookie", "a=1".parse().unwrap());
+    headers.append("cookie", "b=2".parse().unwrap());
+    pii.client
+        .get(pii.url("/capture"))
+        .headers(headers)
+        .send()
+        .await
+        .unwrap();
+    let request = pii.events()[0].request.clone().unwrap();
+    assert_eq!(request.cookies.as_deref(), Some("a=1; b=2"));
 }

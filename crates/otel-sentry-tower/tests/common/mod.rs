@@ -44,6 +44,24 @@ impl Harness {
         sentry: Option<ClientOptions>,
         layer: impl FnOnce(CorrelationLayer) -> CorrelationLayer,
     ) -> Harness {
+        Self::serve_tracing(router, sentry, true, layer).await
+    }
+
+    /// Like `serve`, with the global tracer provider instead of the harness's tracer (the
+    /// harness's provider is then only handed to the caller).
+    pub async fn serve_global(router: Router) -> Harness {
+        Self::serve_tracing(router, Some(sentry_options()), false, |layer| {
+            layer.response_traceparent(true)
+        })
+        .await
+    }
+
+    async fn serve_tracing(
+        router: Router,
+        sentry: Option<ClientOptions>,
+        own_tracer: bool,
+        layer: impl FnOnce(CorrelationLayer) -> CorrelationLayer,
+    ) -> Harness {
         let exporter = InMemorySpanExporter::default();
         let provider = SdkTracerProvider::builder()
             .with_simple_exporter(exporter.clone())
@@ -55,11 +73,13 @@ impl Harness {
             Arc::new(options.into())
         });
         let hub = Arc::new(Hub::new(client, Arc::new(Default::default())));
-        let layer = layer(
-            CorrelationLayer::new()
-                .tracer(provider.tracer("test"))
-                .sentry_hub(hub.clone()),
-        );
+        let base = CorrelationLayer::new().sentry_hub(hub.clone());
+        let base = if own_tracer {
+            base.tracer(provider.tracer("test"))
+        } else {
+            base
+        };
+        let layer = layer(base);
         let app = router.layer(layer);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -87,6 +107,15 @@ impl Harness {
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    /// `GET path` with `headers`.
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> reqwest::Response {
+        let mut request = self.client.get(self.url(path));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.send().await.unwrap()
     }
 
     /// The finished spans, once `count` have ended (the span ends with the body, which may
@@ -134,4 +163,9 @@ pub fn event_attribute(span: &SpanData, event: &str, key: &str) -> Option<Value>
 
 pub fn string(value: &str) -> Option<Value> {
     Some(Value::from(value.to_owned()))
+}
+
+/// A response header's value as text.
+pub fn header(response: &reqwest::Response, name: &str) -> String {
+    response.headers()[name].to_str().unwrap().to_owned()
 }

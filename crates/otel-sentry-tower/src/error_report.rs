@@ -1,0 +1,27 @@
+//! Errors the layer sees only generically (the inner service's, the body's), handed to the
+//! core with their source chain whenever their type allows it.
+
+use std::any::Any;
+use std::error::Error;
+use std::fmt;
+
+use otel_sentry_core::{HandlerError, OpaqueError};
+
+type BoxError = Box<dyn Error + Send + Sync>;
+
+/// Calls `report` with `error` as a [`HandlerError`]: a boxed error (tower's usual error
+/// type) or axum's error keeps its source chain; any other type is known by its text.
+pub(crate) fn with_handler_error<E>(error: &E, report: impl FnOnce(HandlerError<'_>))
+where
+    E: fmt::Display + fmt::Debug + 'static,
+{
+    let any = error as &dyn Any;
+    if let Some(boxed) = any.downcast_ref::<BoxError>() {
+        return report(HandlerError::new(&**boxed));
+    }
+    #[cfg(feature = "axum")]
+    if let Some(axum_error) = any.downcast_ref::<axum::Error>() {
+        return report(HandlerError::new(axum_error));
+    }
+    report(OpaqueError::new(error).as_handler_error());
+}
