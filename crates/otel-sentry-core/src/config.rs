@@ -11,7 +11,7 @@ use crate::event_link::EventLink;
 use crate::failure::{ClassifyFailure, FailurePolicy};
 use crate::forwarded::TrustedProxies;
 use crate::http_method::KnownMethods;
-use crate::interned_names::HostNames;
+use crate::interned_names::InternedValues;
 use crate::query_redaction::SensitiveQueryParams;
 use crate::server_tracer::ServerTracer;
 
@@ -49,7 +49,8 @@ pub struct CorrelationConfig {
     pub(crate) sensitive_query_params: SensitiveQueryParams,
     pub(crate) known_methods: KnownMethods,
 
-    pub(crate) host_names: HostNames,
+    pub(crate) host_names: InternedValues,
+    pub(crate) user_agents: InternedValues,
 }
 
 impl CorrelationConfig {

@@ -8,24 +8,67 @@
 //! ASCII, and the `HashMap` extractor holds one value per name; the framework adapters of
 //! this project read the request's header map directly for that reason.
 
+use std::ops::Deref;
+
 use opentelemetry::propagation::Extractor;
 
-/// All lines of header `name`, in order; empty when it is absent.
-pub(crate) fn get_all<'a>(extractor: &'a dyn Extractor, name: &str) -> Vec<&'a str> {
-    extractor.get_all(name).unwrap_or_default()
+/// How many lines of one header are kept without allocating.
+pub(crate) const INLINE_LINES: usize = 4;
+
+/// The lines of one header: a few kept inline, more in a vector.
+pub(crate) enum Lines<'a> {
+    Few {
+        lines: [&'a str; INLINE_LINES],
+        len: usize,
+    },
+    Many(Vec<&'a str>),
 }
 
-/// The one line of header `name`: `Ok(None)` when absent, `Err(count)` when it came as
-/// `count` lines.
-pub(crate) fn single<'a>(
-    extractor: &'a dyn Extractor,
-    name: &str,
-) -> Result<Option<&'a str>, usize> {
-    match get_all(extractor, name).as_slice() {
+impl<'a> Deref for Lines<'a> {
+    type Target = [&'a str];
+
+    fn deref(&self) -> &[&'a str] {
+        match self {
+            Lines::Few { lines, len } => &lines[..*len],
+            Lines::Many(lines) => lines,
+        }
+    }
+}
+
+impl Default for Lines<'_> {
+    fn default() -> Self {
+        Lines::Few {
+            lines: [""; INLINE_LINES],
+            len: 0,
+        }
+    }
+}
+
+/// Where the codecs read header lines from: an [`Extractor`], or the lines a request's
+/// headers were scanned for once.
+pub(crate) trait HeaderSource {
+    /// All lines of header `name` (lowercase), in order.
+    fn lines(&self, name: &str) -> Lines<'_>;
+}
+
+impl HeaderSource for &dyn Extractor {
+    fn lines(&self, name: &str) -> Lines<'_> {
+        Lines::Many(get_all(*self, name))
+    }
+}
+
+/// The one line of `lines`: `Ok(None)` when there is none, `Err(count)` for several.
+pub(crate) fn single<'a>(lines: &[&'a str]) -> Result<Option<&'a str>, usize> {
+    match lines {
         [] => Ok(None),
         [line] => Ok(Some(line)),
         lines => Err(lines.len()),
     }
+}
+
+/// All lines of header `name`, in order; empty when it is absent.
+pub(crate) fn get_all<'a>(extractor: &'a dyn Extractor, name: &str) -> Vec<&'a str> {
+    extractor.get_all(name).unwrap_or_default()
 }
 
 /// HTTP optional whitespace (space and horizontal tab) around a value or list member.

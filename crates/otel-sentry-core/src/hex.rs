@@ -5,43 +5,49 @@
 
 const DIGITS: &[u8; 16] = b"0123456789abcdef";
 
-/// The value of one lowercase hex digit, or `None` for anything else (uppercase included).
-#[inline]
-const fn digit(byte: u8) -> Option<u8> {
-    match byte {
-        b'0'..=b'9' => Some(byte - b'0'),
-        b'a'..=b'f' => Some(byte - b'a' + 10),
-        _ => None,
+/// Lowercase hex digit values, `INVALID` for every other byte (uppercase included): one
+/// load per digit on the request path.
+const INVALID: u8 = 0xff;
+const VALUES: [u8; 256] = {
+    let mut table = [INVALID; 256];
+    let mut digit = 0;
+    while digit < 16 {
+        table[DIGITS[digit] as usize] = digit as u8;
+        digit += 1;
     }
-}
-
-/// Decodes exactly `bytes.len()` lowercase hex digits (at most 32) into an integer.
-#[inline]
-pub(crate) fn decode_u128(bytes: &[u8]) -> Option<u128> {
-    debug_assert!(bytes.len() <= 32);
-    let mut value = 0u128;
-    for &byte in bytes {
-        value = (value << 4) | u128::from(digit(byte)?);
-    }
-    Some(value)
-}
+    table
+};
 
 /// Decodes exactly `bytes.len()` lowercase hex digits (at most 16) into an integer.
 #[inline]
 pub(crate) fn decode_u64(bytes: &[u8]) -> Option<u64> {
     debug_assert!(bytes.len() <= 16);
     let mut value = 0u64;
+    let mut invalid = 0u8;
     for &byte in bytes {
-        value = (value << 4) | u64::from(digit(byte)?);
+        let digit = VALUES[usize::from(byte)];
+        // Checked once at the end: no branch per digit.
+        invalid |= digit & 0xf0;
+        value = (value << 4) | u64::from(digit & 0x0f);
     }
-    Some(value)
+    (invalid == 0).then_some(value)
+}
+
+/// Decodes exactly `bytes.len()` lowercase hex digits (at most 32) into an integer.
+#[inline]
+pub(crate) fn decode_u128(bytes: &[u8]) -> Option<u128> {
+    debug_assert!(bytes.len() <= 32);
+    let split = bytes.len().saturating_sub(16);
+    let high = decode_u64(&bytes[..split])?;
+    let low = decode_u64(&bytes[split..])?;
+    Some((u128::from(high) << 64) | u128::from(low))
 }
 
 /// Decodes two lowercase hex digits into a byte.
 #[inline]
 pub(crate) fn decode_u8(bytes: &[u8]) -> Option<u8> {
     match bytes {
-        [high, low] => Some((digit(*high)? << 4) | digit(*low)?),
+        [_, _] => decode_u64(bytes).map(|value| value as u8),
         _ => None,
     }
 }
@@ -67,6 +73,26 @@ mod tests {
         assert_eq!(decode_u8(b"+f"), None);
         assert_eq!(decode_u64(b"00f067aa0ba902b7"), Some(0x00f0_67aa_0ba9_02b7));
         assert_eq!(decode_u64(b"00f067aa0ba902bG"), None);
+        assert_eq!(decode_u64(b"00f067aa0ba902bF"), None);
+        assert_eq!(
+            decode_u128(b"4bf92f3577b34da6a3ce929d0e0e4736"),
+            Some(0x4bf92f3577b34da6a3ce929d0e0e4736)
+        );
+        assert_eq!(decode_u128(b"ab"), Some(0xab));
+        assert_eq!(decode_u128(b"4bf92f3577b34da6a3ce929d0e0e473G"), None);
+        assert_eq!(decode_u128(b"Gbf92f3577b34da6a3ce929d0e0e4736"), None);
+    }
+
+    #[test]
+    fn every_byte_outside_lowercase_hex_is_refused() {
+        for byte in 0..=255u8 {
+            let expected = match byte {
+                b'0'..=b'9' => Some(u64::from(byte - b'0')),
+                b'a'..=b'f' => Some(u64::from(byte - b'a' + 10)),
+                _ => None,
+            };
+            assert_eq!(decode_u64(&[byte]), expected, "{byte:#x}");
+        }
     }
 
     #[test]

@@ -13,10 +13,10 @@ use opentelemetry::trace::{SpanContext, TraceContextExt, TraceFlags, TraceId, Tr
 
 use crate::baggage::{self, BAGGAGE_HEADER};
 use crate::dynamic_sampling_context::{DynamicSamplingContext, SENTRY_BAGGAGE_PREFIX};
-use crate::header_lines;
-use crate::sentry_trace::SentryTrace;
-use crate::traceparent::Traceparent;
-use crate::tracestate::{self, TraceStateMembers};
+use crate::header_lines::HeaderSource;
+use crate::sentry_trace::{SENTRY_TRACE_HEADER, SentryTrace};
+use crate::traceparent::{TRACEPARENT_HEADER, Traceparent};
+use crate::tracestate::{self, TRACESTATE_HEADER, TraceStateMembers};
 
 /// Which header named the remote parent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,12 +75,17 @@ impl IncomingTrace {
     /// assert_eq!(incoming.baggage.len(), 1);
     /// ```
     pub fn extract(extractor: &dyn Extractor) -> Self {
-        let baggage_lines = header_lines::get_all(extractor, BAGGAGE_HEADER);
+        Self::from_source(&extractor)
+    }
+
+    /// Reads the trace headers from `source`.
+    pub(crate) fn from_source(source: &impl HeaderSource) -> Self {
+        let baggage_lines = source.lines(BAGGAGE_HEADER);
         let baggage = baggage::parse_lines_except(&baggage_lines, SENTRY_BAGGAGE_PREFIX);
         let sampling_context = DynamicSamplingContext::parse_lines(&baggage_lines);
 
         let parent =
-            w3c_parent(extractor).or_else(|| sentry_parent(extractor, sampling_context.as_ref()));
+            w3c_parent(source).or_else(|| sentry_parent(source, sampling_context.as_ref()));
         let sampling_context = sampling_context.filter(|dsc| {
             let Some(parent) = &parent else {
                 tracing::debug!(
@@ -165,18 +170,19 @@ impl Continuation {
     }
 }
 
-fn w3c_parent(extractor: &dyn Extractor) -> Option<RemoteParent> {
-    let traceparent = match Traceparent::extract(extractor) {
+fn w3c_parent(source: &impl HeaderSource) -> Option<RemoteParent> {
+    let traceparent = match Traceparent::from_lines(&source.lines(TRACEPARENT_HEADER)) {
         Ok(found) => found?,
         Err(reason) => {
             tracing::debug!(target: "otel_sentry::propagation", %reason, "traceparent ignored");
             return None;
         }
     };
-    let received = tracestate::extract(extractor).unwrap_or_else(|reason| {
-        tracing::debug!(target: "otel_sentry::propagation", %reason, "tracestate discarded");
-        tracestate::ReceivedTraceState::default()
-    });
+    let received =
+        tracestate::parse_lines(&source.lines(TRACESTATE_HEADER)).unwrap_or_else(|reason| {
+            tracing::debug!(target: "otel_sentry::propagation", %reason, "tracestate discarded");
+            tracestate::ReceivedTraceState::default()
+        });
     Some(RemoteParent {
         span_context: traceparent.into_remote_span_context(received.trace_state),
         header: ParentHeader::Traceparent,
@@ -186,10 +192,10 @@ fn w3c_parent(extractor: &dyn Extractor) -> Option<RemoteParent> {
 }
 
 fn sentry_parent(
-    extractor: &dyn Extractor,
+    source: &impl HeaderSource,
     sampling_context: Option<&DynamicSamplingContext>,
 ) -> Option<RemoteParent> {
-    let header = match SentryTrace::extract(extractor) {
+    let header = match SentryTrace::from_lines(&source.lines(SENTRY_TRACE_HEADER)) {
         Ok(found) => found?,
         Err(reason) => {
             tracing::debug!(target: "otel_sentry::propagation", %reason, "sentry-trace ignored");

@@ -3,8 +3,9 @@
 //! - Route templates come from the application's router, so there are few; the names of
 //!   up to [`MAX_ROUTES`] routes are kept for the life of the process (span names must be
 //!   `'static` to be shared without copying), and requests on further routes build theirs.
-//! - Server hosts (`server.address`) are a service's own names; up to [`MAX_HOSTS`] are
-//!   kept, so a client inventing `Host` headers costs an allocation each, not memory.
+//! - Server hosts (`server.address`) are a service's own names, and the user agents calling
+//!   a service are mostly the same few; up to [`MAX_VALUES`] of each are kept, so a client
+//!   inventing values costs an allocation each, not memory.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -15,8 +16,8 @@ use opentelemetry::StringValue;
 /// The most routes whose names are kept.
 pub(crate) const MAX_ROUTES: usize = 1024;
 
-/// The most server hosts kept.
-pub(crate) const MAX_HOSTS: usize = 64;
+/// The most values of one kind (hosts, user agents) kept.
+pub(crate) const MAX_VALUES: usize = 64;
 
 #[derive(Default)]
 struct Route {
@@ -92,17 +93,17 @@ impl RouteNames {
     }
 }
 
-/// Interned `server.address` values.
+/// Interned attribute values of one kind (`server.address`, `user_agent.original`).
 #[derive(Clone, Default)]
-pub(crate) struct HostNames(Arc<RwLock<HashMap<Box<str>, StringValue>>>);
+pub(crate) struct InternedValues(Arc<RwLock<HashMap<Box<str>, StringValue>>>);
 
-impl HostNames {
-    /// `host` as a shared value.
+impl InternedValues {
+    /// `value` as a shared value.
     pub(crate) fn get(&self, host: &str) -> StringValue {
         let full = match self.0.read() {
             Ok(hosts) => match hosts.get(host) {
                 Some(shared) => return shared.clone(),
-                None => hosts.len() >= MAX_HOSTS,
+                None => hosts.len() >= MAX_VALUES,
             },
             Err(_) => true,
         };
@@ -110,7 +111,7 @@ impl HostNames {
         // Once full, misses take no write lock: invented hosts do not serialise requests.
         if !full
             && let Ok(mut hosts) = self.0.write()
-            && hosts.len() < MAX_HOSTS
+            && hosts.len() < MAX_VALUES
         {
             hosts.insert(host.into(), shared.clone());
         }
@@ -118,10 +119,12 @@ impl HostNames {
     }
 }
 
-impl std::fmt::Debug for HostNames {
+impl std::fmt::Debug for InternedValues {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let count = self.0.read().map_or(0, |hosts| hosts.len());
-        f.debug_struct("HostNames").field("hosts", &count).finish()
+        f.debug_struct("InternedValues")
+            .field("values", &count)
+            .finish()
     }
 }
 
@@ -155,13 +158,13 @@ mod tests {
 
     #[test]
     fn hosts_are_shared_up_to_the_limit() {
-        let hosts = HostNames::default();
+        let hosts = InternedValues::default();
         let first = hosts.get("shop.example");
         assert_eq!(first.as_str(), "shop.example");
-        for i in 0..MAX_HOSTS {
+        for i in 0..MAX_VALUES {
             hosts.get(&format!("h{i}"));
         }
-        assert_eq!(hosts.0.read().unwrap().len(), MAX_HOSTS);
+        assert_eq!(hosts.0.read().unwrap().len(), MAX_VALUES);
         assert_eq!(hosts.get("not-kept").as_str(), "not-kept");
     }
 

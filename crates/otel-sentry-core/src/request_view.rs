@@ -2,15 +2,7 @@
 
 use std::net::SocketAddr;
 
-use opentelemetry::propagation::Extractor;
-
-/// The request headers, read by the codecs (through [`Extractor`], every line) and copied
-/// for Sentry's request data (through [`visit_lines`](RequestHeaders::visit_lines)).
-pub trait RequestHeaders: Extractor {
-    /// Calls `visit` with each header line in order: the name in lowercase and the value
-    /// as received (it may not be UTF-8).
-    fn visit_lines(&self, visit: &mut dyn FnMut(&str, &[u8]));
-}
+use crate::request_headers::RequestHeaders;
 
 /// The HTTP version of a request, as `network.protocol.version` records it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -55,7 +47,7 @@ impl HttpVersion {
 ///     fn keys(&self) -> Vec<&str> { self.0.keys().map(String::as_str).collect() }
 /// }
 /// impl RequestHeaders for Headers {
-///     fn visit_lines(&self, visit: &mut dyn FnMut(&str, &[u8])) {
+///     fn visit_lines<'a>(&'a self, visit: &mut dyn FnMut(&'a str, &'a [u8])) {
 ///         for (name, value) in &self.0 { visit(name, value.as_bytes()) }
 ///     }
 /// }

@@ -207,7 +207,7 @@ pub(crate) fn push_header_line(out: &mut String, name: &str, value: &[u8]) {
     match std::str::from_utf8(value) {
         // Header values hold no line breaks (the `http` crates refuse them); a value from
         // elsewhere that does is not allowed to split the line.
-        Ok(value) if !value.bytes().any(|b| b == b'\r' || b == b'\n') => out.push_str(value),
+        Ok(text) if !value.contains(&b'\n') && !value.contains(&b'\r') => out.push_str(text),
         _ => out.push_str(&String::from_utf8_lossy(value).replace(['\r', '\n'], " ")),
     }
     out.push('\n');

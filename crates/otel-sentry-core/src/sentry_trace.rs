@@ -116,7 +116,13 @@ impl SentryTrace {
     /// Reads the header from a carrier: `Ok(None)` when it is absent, an error when it is
     /// malformed or arrived as more than one line.
     pub fn extract(extractor: &dyn Extractor) -> Result<Option<Self>, SentryTraceError> {
-        match header_lines::single(extractor, SENTRY_TRACE_HEADER) {
+        Self::from_lines(&header_lines::get_all(extractor, SENTRY_TRACE_HEADER))
+    }
+
+    /// Reads the header from all its lines: `Ok(None)` for none, an error for a malformed
+    /// one or more than one.
+    pub(crate) fn from_lines(lines: &[&str]) -> Result<Option<Self>, SentryTraceError> {
+        match header_lines::single(lines) {
             Ok(line) => line.map(Self::parse).transpose(),
             Err(lines) => Err(SentryTraceError::Duplicated { lines }),
         }

@@ -1,5 +1,36 @@
 //! `server.address` and `server.port` from a `Host` header or request authority.
 
+/// Bytes of a host (RFC 3986 `reg-name` and IP literals), as a table: checked per byte.
+const HOST_CHARS: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let b = byte as u8;
+        table[byte] = b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'-' | b'.'
+                    | b'_'
+                    | b'~'
+                    | b'!'
+                    | b'$'
+                    | b'&'
+                    | b'\''
+                    | b'('
+                    | b')'
+                    | b'*'
+                    | b'+'
+                    | b','
+                    | b';'
+                    | b'='
+                    | b':'
+                    | b'%'
+            );
+        byte += 1;
+    }
+    table
+};
+
 /// A host and optional port, borrowed from `host[:port]` or `[ipv6][:port]`; `None` for
 /// anything else (empty, whitespace, a bad port, userinfo).
 pub(crate) fn parse_authority(authority: &str) -> Option<(&str, Option<u16>)> {
@@ -17,10 +48,7 @@ pub(crate) fn parse_authority(authority: &str) -> Option<(&str, Option<u16>)> {
             None => (authority, None),
         }
     };
-    let valid_host = !host.is_empty()
-        && host
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:%".contains(&b));
+    let valid_host = !host.is_empty() && host.bytes().all(|b| HOST_CHARS[usize::from(b)]);
     if !valid_host {
         return None;
     }

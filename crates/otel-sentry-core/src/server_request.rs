@@ -31,6 +31,7 @@ use crate::http_method::RecordedMethod;
 use crate::incoming_trace::IncomingTrace;
 use crate::interned_names::RouteNames;
 use crate::outgoing_trace;
+use crate::request_headers::KnownHeaders;
 use crate::request_view::RequestView;
 use crate::sentry_binding::{self, RequestData, RequestStamp};
 use crate::server_address::{default_port, parse_authority};
@@ -106,7 +107,8 @@ impl CorrelationConfig {
     /// Starts a request: extracts its trace context, starts the server span and binds a
     /// Sentry hub to it.
     pub fn start(self: &Arc<Self>, request: &RequestView<'_>) -> ServerRequest {
-        let incoming = IncomingTrace::extract(request.headers);
+        let known = KnownHeaders::collect(request.headers);
+        let incoming = IncomingTrace::from_source(&known);
         let origin = self.trusted_proxies.origin(request.peer, request.headers);
         let method = self.known_methods.classify(request.method);
         let (route, name) = match request.route {
@@ -120,11 +122,10 @@ impl CorrelationConfig {
             Some(scheme) if scheme.eq_ignore_ascii_case("https") => "https",
             _ => "http",
         };
-        let host_header = request.headers.get("host");
         let server = origin
             .host
             .or(request.authority)
-            .or(host_header)
+            .or(known.host)
             .and_then(parse_authority)
             .map(|(host, port)| {
                 (
@@ -139,10 +140,7 @@ impl CorrelationConfig {
             .map(|query| {
                 StringValue::from(Arc::<str>::from(self.sensitive_query_params.redact(query)))
             });
-        let user_agent = request
-            .headers
-            .get("user-agent")
-            .map(|agent| StringValue::from(Arc::<str>::from(agent)));
+        let user_agent = known.user_agent.map(|agent| self.user_agents.get(agent));
 
         let parent_span_id = incoming
             .parent
@@ -167,12 +165,8 @@ impl CorrelationConfig {
         let hub = parent_hub.client().and_then(|client| {
             let span = cx.span();
             let ids = span.span_context();
-            // Sized first: one allocation for the copy Sentry's request data is made from.
-            let mut size = 0;
-            request.headers.visit_lines(&mut |name, value| {
-                size += sentry_binding::header_line_len(name, value)
-            });
-            let mut headers = String::with_capacity(size);
+            // Sized by the first pass: one allocation for the copy.
+            let mut headers = String::with_capacity(known.copy_len);
             request.headers.visit_lines(&mut |name, value| {
                 sentry_binding::push_header_line(&mut headers, name, value)
             });

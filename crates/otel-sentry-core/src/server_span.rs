@@ -132,7 +132,32 @@ fn ip_string(ip: std::net::IpAddr) -> String {
         bytes: [0; 45],
         len: 0,
     };
-    match write!(text, "{ip}") {
+    let written = match ip {
+        // The common case, without the formatting machinery.
+        std::net::IpAddr::V4(v4) => {
+            for (i, octet) in v4.octets().into_iter().enumerate() {
+                if i > 0 {
+                    text.bytes[text.len] = b'.';
+                    text.len += 1;
+                }
+                let digits = [octet / 100, octet / 10 % 10, octet % 10];
+                let skip = if octet >= 100 {
+                    0
+                } else if octet >= 10 {
+                    1
+                } else {
+                    2
+                };
+                for digit in &digits[skip..] {
+                    text.bytes[text.len] = b'0' + digit;
+                    text.len += 1;
+                }
+            }
+            Ok(())
+        }
+        std::net::IpAddr::V6(_) => write!(text, "{ip}"),
+    };
+    match written {
         Ok(()) => String::from_utf8_lossy(&text.bytes[..text.len]).into_owned(),
         Err(_) => ip.to_string(),
     }
@@ -197,6 +222,22 @@ pub(crate) fn record_client_disconnect(span: &SpanRef<'_>, already_failed: bool)
 mod tests {
     use super::*;
     use crate::http_method::KnownMethods;
+
+    #[test]
+    fn addresses_are_written_as_their_display() {
+        for ip in [
+            "0.0.0.0",
+            "127.0.0.1",
+            "10.20.100.255",
+            "255.255.255.255",
+            "::1",
+            "2001:db8::ff00:42:8329",
+            "::ffff:192.0.2.1",
+        ] {
+            let ip: std::net::IpAddr = ip.parse().unwrap();
+            assert_eq!(ip_string(ip), ip.to_string());
+        }
+    }
 
     #[test]
     fn routeless_span_names() {

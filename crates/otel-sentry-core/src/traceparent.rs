@@ -154,7 +154,13 @@ impl Traceparent {
     /// malformed or arrived as more than one line (as far as the extractor reports lines;
     /// see [`Extractor::get_all`]).
     pub fn extract(extractor: &dyn Extractor) -> Result<Option<Self>, TraceparentError> {
-        match header_lines::single(extractor, TRACEPARENT_HEADER) {
+        Self::from_lines(&header_lines::get_all(extractor, TRACEPARENT_HEADER))
+    }
+
+    /// Reads the header from all its lines: `Ok(None)` for none, an error for a malformed
+    /// one or more than one.
+    pub(crate) fn from_lines(lines: &[&str]) -> Result<Option<Self>, TraceparentError> {
+        match header_lines::single(lines) {
             Ok(line) => line.map(Self::parse).transpose(),
             Err(lines) => Err(TraceparentError::Duplicated { lines }),
         }

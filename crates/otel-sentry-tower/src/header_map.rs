@@ -39,7 +39,7 @@ impl Extractor for HeaderMapCarrier<'_> {
 }
 
 impl RequestHeaders for HeaderMapCarrier<'_> {
-    fn visit_lines(&self, visit: &mut dyn FnMut(&str, &[u8])) {
+    fn visit_lines<'b>(&'b self, visit: &mut dyn FnMut(&'b str, &'b [u8])) {
         for (name, value) in self.0 {
             visit(name.as_str(), value.as_bytes());
         }
