@@ -240,6 +240,10 @@ pub fn parse_lines_except(lines: &[&str], prefix: &str) -> Baggage {
 /// its key).
 fn parse_members(lines: &[&str], wanted: impl Fn(&str) -> bool) -> Baggage {
     let mut baggage = Baggage::new();
+    // The usual case: no header, and no 1 KiB table to clear for it.
+    if lines.is_empty() {
+        return baggage;
+    }
     // Keys kept so far, to keep the first of repeated keys.
     let mut kept = [""; MAX_MEMBERS];
     let mut count = 0;

@@ -1,6 +1,7 @@
 //! [`CorrelationConfig`]: the options every adapter shares, builder style.
 
 use std::fmt;
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use opentelemetry::Context;
@@ -51,6 +52,7 @@ pub struct CorrelationConfig {
 
     pub(crate) host_names: InternedValues,
     pub(crate) user_agents: InternedValues,
+    pub(crate) client_addresses: InternedValues<IpAddr>,
 }
 
 impl CorrelationConfig {

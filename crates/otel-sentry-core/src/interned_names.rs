@@ -3,15 +3,21 @@
 //! - Route templates come from the application's router, so there are few; the names of
 //!   up to [`MAX_ROUTES`] routes are kept for the life of the process (span names must be
 //!   `'static` to be shared without copying), and requests on further routes build theirs.
-//! - Server hosts (`server.address`) are a service's own names, and the user agents calling
-//!   a service are mostly the same few; up to [`MAX_VALUES`] of each are kept, so a client
-//!   inventing values costs an allocation each, not memory.
+//! - Server hosts (`server.address`) are a service's own names, and the user agents and
+//!   addresses calling a service are mostly the same few; up to [`MAX_VALUES`] of each are
+//!   kept, so a client inventing values costs an allocation each, not memory.
 
-use std::borrow::Cow;
-use std::collections::HashMap;
+use std::borrow::{Borrow, Cow};
+use std::hash::Hash;
+use std::net::IpAddr;
 use std::sync::{Arc, RwLock};
 
+// Keys come from clients (hosts, user agents), but each map is bounded: a fast hash is safe.
+use foldhash::HashMap;
+
 use opentelemetry::StringValue;
+
+use crate::server_span::ip_string;
 
 /// The most routes whose names are kept.
 pub(crate) const MAX_ROUTES: usize = 1024;
@@ -93,33 +99,78 @@ impl RouteNames {
     }
 }
 
-/// Interned attribute values of one kind (`server.address`, `user_agent.original`).
-#[derive(Clone, Default)]
-pub(crate) struct InternedValues(Arc<RwLock<HashMap<Box<str>, StringValue>>>);
+/// Interned attribute values of one kind (`server.address`, `user_agent.original`,
+/// `client.address`), keyed by what they are made from.
+pub(crate) struct InternedValues<K = Box<str>>(Arc<RwLock<HashMap<K, StringValue>>>);
 
-impl InternedValues {
-    /// `value` as a shared value.
-    pub(crate) fn get(&self, host: &str) -> StringValue {
+impl<K> Clone for InternedValues<K> {
+    fn clone(&self) -> Self {
+        InternedValues(Arc::clone(&self.0))
+    }
+}
+
+impl<K> Default for InternedValues<K> {
+    fn default() -> Self {
+        InternedValues(Arc::default())
+    }
+}
+
+impl<K: Hash + Eq> InternedValues<K> {
+    /// The shared value for `key`, made by `make` (keyed by `owned`) the first time.
+    fn get_or_make<Q>(
+        &self,
+        key: &Q,
+        owned: impl FnOnce() -> K,
+        make: impl FnOnce() -> StringValue,
+    ) -> StringValue
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         let full = match self.0.read() {
-            Ok(hosts) => match hosts.get(host) {
+            Ok(values) => match values.get(key) {
                 Some(shared) => return shared.clone(),
-                None => hosts.len() >= MAX_VALUES,
+                None => values.len() >= MAX_VALUES,
             },
             Err(_) => true,
         };
-        let shared = StringValue::from(Arc::<str>::from(host));
-        // Once full, misses take no write lock: invented hosts do not serialise requests.
+        let shared = make();
+        // Once full, misses take no write lock: invented values do not serialise requests.
         if !full
-            && let Ok(mut hosts) = self.0.write()
-            && hosts.len() < MAX_VALUES
+            && let Ok(mut values) = self.0.write()
+            && values.len() < MAX_VALUES
         {
-            hosts.insert(host.into(), shared.clone());
+            values.insert(owned(), shared.clone());
         }
         shared
     }
 }
 
-impl std::fmt::Debug for InternedValues {
+impl InternedValues {
+    /// `value` as a shared value.
+    pub(crate) fn get(&self, value: &str) -> StringValue {
+        self.get_or_make(
+            value,
+            || value.into(),
+            || StringValue::from(Arc::<str>::from(value)),
+        )
+    }
+}
+
+impl InternedValues<IpAddr> {
+    /// `address` as text, shared: a service hears from the same few peers and proxies, and
+    /// the span exporter then frees no string of ours on its thread.
+    pub(crate) fn address(&self, address: IpAddr) -> StringValue {
+        // Shared by reference count, so a clone copies nothing.
+        self.get_or_make(
+            &address,
+            || address,
+            || StringValue::from(Arc::<str>::from(ip_string(address))),
+        )
+    }
+}
+
+impl<K> std::fmt::Debug for InternedValues<K> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let count = self.0.read().map_or(0, |hosts| hosts.len());
         f.debug_struct("InternedValues")
@@ -166,6 +217,15 @@ mod tests {
         }
         assert_eq!(hosts.0.read().unwrap().len(), MAX_VALUES);
         assert_eq!(hosts.get("not-kept").as_str(), "not-kept");
+    }
+
+    #[test]
+    fn addresses_are_shared_as_text() {
+        let addresses = InternedValues::<IpAddr>::default();
+        let ip = IpAddr::from([10, 0, 0, 7]);
+        let first = addresses.address(ip);
+        assert_eq!(first.as_str(), "10.0.0.7");
+        assert!(std::ptr::eq(first.as_str(), addresses.address(ip).as_str()));
     }
 
     #[test]

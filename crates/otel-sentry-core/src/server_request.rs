@@ -155,7 +155,9 @@ impl CorrelationConfig {
             path: &path,
             query: query.as_ref(),
             server: server.as_ref().map(|(host, port)| (host, *port)),
-            client: origin.client,
+            client: origin
+                .client
+                .map(|client| self.client_addresses.address(client)),
             user_agent: user_agent.as_ref(),
             version: request.version,
         };

@@ -38,7 +38,8 @@ pub(crate) struct StartAttributes<'a> {
     pub(crate) path: &'a StringValue,
     pub(crate) query: Option<&'a StringValue>,
     pub(crate) server: Option<(&'a StringValue, Option<u16>)>,
-    pub(crate) client: Option<std::net::IpAddr>,
+    /// `client.address`, as text.
+    pub(crate) client: Option<StringValue>,
     pub(crate) user_agent: Option<&'a StringValue>,
     pub(crate) version: HttpVersion,
 }
@@ -89,7 +90,7 @@ pub(crate) fn start(
         }
     }
     if let Some(client) = attributes.client {
-        list.push(KeyValue::new(CLIENT_ADDRESS, ip_string(client)));
+        list.push(KeyValue::new(CLIENT_ADDRESS, client));
     }
     if let Some(user_agent) = attributes.user_agent {
         list.push(KeyValue::new(USER_AGENT_ORIGINAL, user_agent.clone()));
@@ -107,7 +108,7 @@ pub(crate) fn start(
 
 /// An address as text in one exact allocation: `to_string` grows its buffer as it writes,
 /// and the attribute value would shrink it once more.
-fn ip_string(ip: std::net::IpAddr) -> String {
+pub(crate) fn ip_string(ip: std::net::IpAddr) -> String {
     use std::fmt::Write;
 
     /// The longest form, an IPv4-mapped IPv6 address, has 45 characters.

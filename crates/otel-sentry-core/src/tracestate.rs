@@ -135,6 +135,10 @@ pub fn is_valid_value(value: &str) -> bool {
 /// # Ok::<(), otel_sentry_core::TraceStateError>(())
 /// ```
 pub fn parse_lines(lines: &[&str]) -> Result<ReceivedTraceState, TraceStateError> {
+    // The usual case: no header, and no 1 KiB table to clear for it.
+    if lines.is_empty() {
+        return Ok(ReceivedTraceState::default());
+    }
     // Validated on the stack first: a list is kept whole or not at all, and in the usual
     // case the `TraceState` is the only allocation.
     let mut members = [("", ""); MAX_MEMBERS];
