@@ -56,6 +56,7 @@
 
 pub mod baggage;
 mod config;
+mod current_trace;
 pub mod dynamic_sampling_context;
 mod event_link;
 mod exception;
@@ -73,6 +74,7 @@ pub mod propagator;
 mod query_redaction;
 mod request_headers;
 mod request_view;
+pub mod route_lookup;
 mod sentry_binding;
 pub mod sentry_trace;
 mod server_address;
@@ -85,6 +87,7 @@ pub mod tracestate;
 
 pub use baggage::{BaggageMember, BaggageMemberError};
 pub use config::{CorrelationConfig, SENTRY_EVENT_ID_HEADER};
+pub use current_trace::CurrentTrace;
 pub use dynamic_sampling_context::DynamicSamplingContext;
 pub use event_link::{EventLink, MissingPlaceholder};
 pub use failure::{ClassifyFailure, ResponseSummary, ServerErrors};
@@ -96,6 +99,7 @@ pub use propagator::CorrelationPropagator;
 pub use query_redaction::{DEFAULT_SENSITIVE_QUERY_PARAMS, SensitiveQueryParams};
 pub use request_headers::RequestHeaders;
 pub use request_view::{HttpVersion, RequestView};
+pub use route_lookup::{RouteLookup, with_route_lookup};
 pub use sentry_binding::{SERVER_OP, SPAN_ID_TAG, TRACE_ID_TAG};
 pub use sentry_trace::{SentryTrace, SentryTraceError};
 pub use server_request::{CaughtPanic, ResponseInProgress, ServerRequest};

@@ -15,7 +15,7 @@
 //!   forwarding headers…), cookies and the client address only with `send_default_pii`.
 
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use opentelemetry::StringValue;
 use opentelemetry::trace::{SpanId, TraceId};
@@ -23,6 +23,7 @@ use sentry_core::Hub;
 use sentry_core::protocol::{self, Event, Map, TraceContext};
 
 use crate::http_method::RecordedMethod;
+use crate::route_lookup;
 
 /// The tag holding the OpenTelemetry trace id.
 pub const TRACE_ID_TAG: &str = "otel.trace_id";
@@ -93,7 +94,9 @@ pub(crate) struct RequestStamp {
     pub(crate) trace_id: TraceId,
     pub(crate) span_id: SpanId,
     pub(crate) parent_span_id: Option<SpanId>,
-    pub(crate) transaction: StringValue,
+    /// The route template, the transaction name; set once known (see
+    /// [`route_lookup`](crate::route_lookup)). Without one, the method names the transaction.
+    pub(crate) route: OnceLock<StringValue>,
     pub(crate) request: RequestData,
 }
 
@@ -113,6 +116,19 @@ pub(crate) struct RequestData {
 }
 
 impl RequestStamp {
+    fn transaction(&self) -> String {
+        if let Some(route) = self.route.get() {
+            return route.as_str().to_owned();
+        }
+        match route_lookup::look_up_current(self.request.path.as_str()) {
+            Some(template) => {
+                let _ = self.route.set(StringValue::from(template.clone()));
+                template
+            }
+            None => self.request.method.span_name_prefix().to_owned(),
+        }
+    }
+
     fn apply(&self, mut event: Event<'static>) -> Event<'static> {
         stamp(
             &mut event,
@@ -122,7 +138,7 @@ impl RequestStamp {
             Some(SERVER_OP),
         );
         if event.transaction.is_none() {
-            event.transaction = Some(self.transaction.as_str().to_owned());
+            event.transaction = Some(self.transaction());
         }
         if event.request.is_none() {
             event.request = Some(self.request.to_sentry());
@@ -188,7 +204,7 @@ impl RequestData {
 
 /// A hub for one request, derived from `parent`, whose events carry `stamp`; `None` when
 /// `parent` has no client (nothing would be sent).
-pub(crate) fn request_hub(parent: &Arc<Hub>, stamp: RequestStamp) -> Option<Arc<Hub>> {
+pub(crate) fn request_hub(parent: &Arc<Hub>, stamp: Arc<RequestStamp>) -> Option<Arc<Hub>> {
     parent.client()?;
     let hub = Hub::new_from_top(parent);
     hub.configure_scope(|scope| scope.add_event_processor(move |event| Some(stamp.apply(event))));

@@ -14,11 +14,12 @@
 use std::any::Any;
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use opentelemetry::propagation::Injector;
 use opentelemetry::trace::TraceContextExt;
-use opentelemetry::{Context, StringValue};
+use opentelemetry::{Context, KeyValue, StringValue};
+use opentelemetry_semantic_conventions::attribute::HTTP_ROUTE;
 use sentry_core::Hub;
 use sentry_core::types::Uuid;
 
@@ -33,6 +34,7 @@ use crate::interned_names::RouteNames;
 use crate::outgoing_trace;
 use crate::request_headers::KnownHeaders;
 use crate::request_view::RequestView;
+use crate::route_lookup::RouteLookup;
 use crate::sentry_binding::{self, RequestData, RequestStamp};
 use crate::server_address::{default_port, parse_authority};
 use crate::server_span::{self, StartAttributes};
@@ -49,6 +51,9 @@ pub struct ServerRequest {
     hub: Option<Arc<Hub>>,
     method: RecordedMethod,
     route: Option<StringValue>,
+    path: StringValue,
+    /// What the request hub stamps on events; holds the route once known.
+    stamp: Option<Arc<RequestStamp>>,
     /// Whether the response or failure was reported; the span is then no longer ours.
     reported: bool,
 }
@@ -164,6 +169,7 @@ impl CorrelationConfig {
         let cx = server_span::start(self, &parent_cx, attributes);
 
         let parent_hub = self.parent_hub();
+        let mut request_stamp = None;
         let hub = parent_hub.client().and_then(|client| {
             let span = cx.span();
             let ids = span.span_context();
@@ -172,24 +178,23 @@ impl CorrelationConfig {
             request.headers.visit_lines(&mut |name, value| {
                 sentry_binding::push_header_line(&mut headers, name, value)
             });
-            let stamp = RequestStamp {
+            let stamp = Arc::new(RequestStamp {
                 trace_id: ids.trace_id(),
                 span_id: ids.span_id(),
                 parent_span_id,
-                transaction: route
-                    .clone()
-                    .unwrap_or_else(|| StringValue::from(method.span_name_prefix().to_owned())),
+                route: route.clone().map(OnceLock::from).unwrap_or_default(),
                 request: RequestData {
                     method: method.clone(),
                     scheme,
                     authority: server.as_ref().map(|(host, _)| host.clone()),
-                    path,
+                    path: path.clone(),
                     query,
                     headers,
                     client: origin.client,
                     send_default_pii: client.options().send_default_pii,
                 },
-            };
+            });
+            request_stamp = Some(Arc::clone(&stamp));
             sentry_binding::request_hub(&parent_hub, stamp)
         });
         ServerRequest {
@@ -198,6 +203,8 @@ impl CorrelationConfig {
             hub,
             method,
             route,
+            path,
+            stamp: request_stamp,
             reported: false,
         }
     }
@@ -212,6 +219,50 @@ impl ServerRequest {
     /// The request's Sentry hub; `None` when the parent hub has no client.
     pub fn hub(&self) -> Option<&Arc<Hub>> {
         self.hub.as_ref()
+    }
+
+    /// Names the request by its route template (`/users/{id}`), for frameworks that route
+    /// after the middleware started the request (see [`route_lookup`](crate::route_lookup)):
+    /// renames the span `{METHOD} {route}`, sets `http.route`, and makes the route the
+    /// Sentry transaction of the events captured from now on. Call it before
+    /// [`respond`](Self::respond).
+    pub fn set_route(&mut self, template: &str) {
+        if self
+            .route
+            .as_ref()
+            .is_some_and(|route| route.as_str() == template)
+        {
+            return;
+        }
+        let (route, name) = RouteNames::global().get(self.method.span_name_prefix(), template);
+        let span = self.cx.span();
+        span.update_name(name);
+        span.set_attribute(KeyValue::new(HTTP_ROUTE, route.clone()));
+        if let Some(stamp) = &self.stamp {
+            let _ = stamp.route.set(route.clone());
+        }
+        self.route = Some(route);
+    }
+
+    /// Names the request by the route `lookup` finds for its path, unless it has one: for a
+    /// response whose routed request was lost (a panic, an error instead of a response).
+    pub fn look_up_route(&mut self, lookup: &dyn RouteLookup) {
+        if self.route.is_some() {
+            return;
+        }
+        // An event captured inside the handler may have looked it up already.
+        let known = self
+            .stamp
+            .as_ref()
+            .and_then(|stamp| stamp.route.get().cloned());
+        let template = match known {
+            Some(route) => route.as_str().to_owned(),
+            None => match lookup.route_of(self.path.as_str()) {
+                Some(template) => template,
+                None => return,
+            },
+        };
+        self.set_route(&template);
     }
 
     /// Runs `f` with the request's OpenTelemetry context attached and its hub bound (call

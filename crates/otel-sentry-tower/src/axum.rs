@@ -4,14 +4,13 @@
 use std::error::Error;
 use std::fmt;
 use std::net::SocketAddr;
+use std::ops::Deref;
 
 use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
-use opentelemetry::Context;
-use opentelemetry::trace::{SpanId, TraceContextExt, TraceId};
-use otel_sentry_core::outgoing_trace;
+use otel_sentry_core::CurrentTrace;
 
 use crate::reported_error::ReportedError;
 
@@ -31,11 +30,8 @@ pub(crate) fn peer_address<B>(request: &http::Request<B>) -> Option<SocketAddr> 
         .map(|ConnectInfo(peer)| *peer)
 }
 
-/// The trace of the current request, for handlers: ids to log or show, and the
-/// `traceparent` to hand to something this crate does not instrument.
-///
-/// It names the span current while the handler runs: the server span, or a span that a
-/// middleware inside the layer started for the request.
+/// The trace of the current request, for handlers: the [`CurrentTrace`] the layer
+/// attaches while the handler runs (ids, sampled flag, `traceparent`).
 ///
 /// ```
 /// use otel_sentry_tower::axum::RequestTrace;
@@ -45,22 +41,13 @@ pub(crate) fn peer_address<B>(request: &http::Request<B>) -> Option<SocketAddr> 
 /// }
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct RequestTrace {
-    /// The trace id.
-    pub trace_id: TraceId,
-    /// The id of the current span (the server span, unless a middleware inside the layer
-    /// started another).
-    pub span_id: SpanId,
-    /// Whether the trace is sampled.
-    pub sampled: bool,
-    traceparent: otel_sentry_core::Traceparent,
-}
+pub struct RequestTrace(pub CurrentTrace);
 
-impl RequestTrace {
-    /// The `traceparent` naming the current span.
-    pub fn traceparent(&self) -> String {
-        self.traceparent.header_value()
+impl Deref for RequestTrace {
+    type Target = CurrentTrace;
+
+    fn deref(&self) -> &CurrentTrace {
+        &self.0
     }
 }
 
@@ -86,15 +73,10 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestTrace {
     type Rejection = MissingCorrelationLayer;
 
     async fn from_request_parts(_parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        // The layer attaches the server span's context while the handler runs.
-        let cx = Context::current();
-        let traceparent = outgoing_trace::traceparent(&cx).ok_or(MissingCorrelationLayer)?;
-        Ok(RequestTrace {
-            trace_id: traceparent.trace_id(),
-            span_id: traceparent.parent_id(),
-            sampled: cx.span().span_context().is_sampled(),
-            traceparent,
-        })
+        // The layer attaches the request's context while the handler runs.
+        CurrentTrace::current()
+            .map(RequestTrace)
+            .ok_or(MissingCorrelationLayer)
     }
 }
 
