@@ -8,10 +8,8 @@
 //!
 //! Run with `cargo bench --bench axum_layer`; allocations per request are printed first.
 
-mod alloc_counter;
+mod support;
 
-use std::error::Error;
-use std::fmt;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -23,68 +21,23 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use http::Request;
 use http_body_util::BodyExt;
 use opentelemetry::trace::TracerProvider as _;
-use opentelemetry_sdk::error::OTelSdkResult;
-use opentelemetry_sdk::trace::{BatchSpanProcessor, SdkTracerProvider, SpanData, SpanExporter};
+use opentelemetry_sdk::trace::SdkTracerProvider;
 use otel_sentry_tower::CorrelationLayer;
 use otel_sentry_tower::axum::ErrorResponse;
-use sentry_core::{ClientOptions, Envelope, Hub, Transport};
+use sentry_core::Hub;
+use support::alloc_counter::CountingAllocator;
+use support::backends::{self, PaymentFailed};
 use tower::ServiceExt;
 
 #[global_allocator]
-static ALLOCATOR: alloc_counter::CountingAllocator = alloc_counter::CountingAllocator;
-
-/// Spans go nowhere: the cost measured is the layer's, not an exporter's.
-#[derive(Debug)]
-struct DiscardSpans;
-
-impl SpanExporter for DiscardSpans {
-    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
-        drop(batch);
-        Ok(())
-    }
-}
-
-/// Events go nowhere.
-struct DiscardEvents;
-
-impl Transport for DiscardEvents {
-    fn send_envelope(&self, envelope: Envelope) {
-        drop(envelope);
-    }
-}
-
-#[derive(Debug)]
-struct CardDeclined;
-
-impl fmt::Display for CardDeclined {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("card declined")
-    }
-}
-
-impl Error for CardDeclined {}
-
-#[derive(Debug)]
-struct PaymentFailed(CardDeclined);
-
-impl fmt::Display for PaymentFailed {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("payment failed")
-    }
-}
-
-impl Error for PaymentFailed {
-    fn source(&self) -> Option<&(dyn Error + 'static)> {
-        Some(&self.0)
-    }
-}
+static ALLOCATOR: CountingAllocator = CountingAllocator;
 
 fn routes() -> Router {
     Router::new()
         .route("/users/{id}", get(|| async { "ok" }))
         .route(
             "/pay",
-            get(|| async { Err::<&str, _>(ErrorResponse::from(PaymentFailed(CardDeclined))) }),
+            get(|| async { Err::<&str, _>(ErrorResponse::from(PaymentFailed::card_declined())) }),
         )
 }
 
@@ -124,15 +77,8 @@ fn layer_against_bare_router(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
-    let provider = SdkTracerProvider::builder()
-        .with_span_processor(BatchSpanProcessor::builder(DiscardSpans).build())
-        .build();
-    let mut options = ClientOptions::new().dsn("https://public@sentry.invalid/1");
-    options.transport = Some(Arc::new(Arc::new(DiscardEvents)));
-    let hub = Arc::new(Hub::new(
-        Some(Arc::new(options.into())),
-        Arc::new(Default::default()),
-    ));
+    let provider = backends::tracer_provider();
+    let hub = backends::sentry_hub();
 
     let bare = routes();
     let ours = correlated(&provider, hub);
@@ -147,7 +93,7 @@ fn layer_against_bare_router(c: &mut Criterion) {
         ("error/correlation", &ours, "/pay"),
     ] {
         let (allocations, bytes) =
-            alloc_counter::per_call(5_000, || runtime.block_on(call(router, path)));
+            support::alloc_counter::per_call(5_000, || runtime.block_on(call(router, path)));
         println!("{name:<24} {allocations:>6.1} allocations {bytes:>8.0} bytes per request");
     }
 

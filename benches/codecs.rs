@@ -8,7 +8,7 @@
 //!
 //! Run with `cargo bench --bench codecs`; allocations per call are printed first.
 
-mod alloc_counter;
+mod support;
 
 use std::hint::black_box;
 
@@ -23,7 +23,8 @@ use opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
 use otel_sentry::{CorrelationPropagator, IncomingTrace, Traceparent, outgoing_trace, tracestate};
 
 #[global_allocator]
-static ALLOCATOR: alloc_counter::CountingAllocator = alloc_counter::CountingAllocator;
+static ALLOCATOR: support::alloc_counter::CountingAllocator =
+    support::alloc_counter::CountingAllocator;
 
 const TRACEPARENT: &str = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
 const TRACESTATE: &str = "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE";
@@ -69,7 +70,7 @@ fn ours_w3c_inject(cx: &Context, headers: &mut HeaderMap) {
 }
 
 fn print_allocations(name: &str, operation: impl FnMut() -> Box<dyn std::any::Any>) {
-    let (allocations, bytes) = alloc_counter::per_call(10_000, operation);
+    let (allocations, bytes) = support::alloc_counter::per_call(10_000, operation);
     println!("{name:<32} {allocations:>6.1} allocations {bytes:>8.0} bytes per call");
 }
 

@@ -6,7 +6,7 @@
 //!
 //! This facade is the crate to depend on. It re-exports the framework-agnostic engine,
 //! [`otel_sentry_core`], and the framework adapters behind features: `tower` (and `axum`)
-//! for [`tower::CorrelationLayer`](otel_sentry_tower::CorrelationLayer).
+//! for `tower::CorrelationLayer`, `actix` for `actix::Correlation`.
 //!
 //! ```
 //! // Install the strict W3C + Sentry propagator for every instrumentation in the process.
@@ -20,3 +20,7 @@ pub use otel_sentry_core::*;
 /// `CorrelationLayer` for tower stacks, with axum support behind feature `axum`.
 #[cfg(feature = "tower")]
 pub use otel_sentry_tower as tower;
+
+/// The `Correlation` middleware for actix-web 4.
+#[cfg(feature = "actix")]
+pub use otel_sentry_actix as actix;

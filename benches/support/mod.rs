@@ -1,0 +1,6 @@
+//! What the benchmarks share: the counting allocator, and the telemetry backends the
+//! server benchmarks measure against. Each benchmark uses part of it.
+#![allow(dead_code)]
+
+pub mod alloc_counter;
+pub mod backends;
