@@ -23,7 +23,8 @@
 //! `http.route` from the routed request (the method alone when no resource matched).
 //! Samplers see the method only. Sentry events captured before the answer (inside the
 //! handler, or for a panic) get the pattern as their transaction all the same: it is
-//! looked up for them.
+//! looked up for them. Only an event from a task the handler spawned, captured before the
+//! answer, has the method as its transaction (its trace and span ids are exact).
 //!
 //! Handler and extractor errors reach the middleware as the response's error: a 5xx, or a
 //! response that fails the configured policy, becomes one Sentry event (from the error,
