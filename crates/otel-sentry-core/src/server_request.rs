@@ -4,7 +4,7 @@
 //! [`ResponseInProgress`].
 //!
 //! 1. Extract the trace headers ([`IncomingTrace`]).
-//! 2. Start the server span ([`server_span`](crate::server_span)).
+//! 2. Start the server span ([`server_span`]).
 //! 3. Bind Sentry: a hub for the request whose events carry the span's ids.
 //! 4. Run the handler with both bound on every poll; catch panics.
 //! 5. Classify the response with the failure policy.
@@ -224,8 +224,8 @@ impl ServerRequest {
     /// Names the request by its route template (`/users/{id}`), for frameworks that route
     /// after the middleware started the request (see [`route_lookup`](crate::route_lookup)):
     /// renames the span `{METHOD} {route}`, sets `http.route`, and makes the route the
-    /// Sentry transaction of the events captured from now on. Call it before
-    /// [`respond`](Self::respond).
+    /// Sentry transaction of the events captured from now on. Call it once, before
+    /// [`respond`](Self::respond), on a request started without a route.
     pub fn set_route(&mut self, template: &str) {
         if self
             .route
