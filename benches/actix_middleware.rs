@@ -22,14 +22,15 @@ use actix_web::{App, web};
 use criterion::{Criterion, criterion_group, criterion_main};
 use opentelemetry::trace::TracerProvider as _;
 use otel_sentry_actix::{Correlation, ErrorResponse};
+use otel_sentry_test_support::PaymentFailed;
 use support::alloc_counter::CountingAllocator;
-use support::backends::{self, PaymentFailed};
+use support::backends;
 
 #[global_allocator]
 static ALLOCATOR: CountingAllocator = CountingAllocator;
 
 async fn pay() -> Result<&'static str, ErrorResponse> {
-    Err(PaymentFailed::card_declined().into())
+    Err(PaymentFailed::card_declined(51).into())
 }
 
 fn routes(config: &mut web::ServiceConfig) {

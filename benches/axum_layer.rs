@@ -22,11 +22,12 @@ use http::Request;
 use http_body_util::BodyExt;
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::trace::SdkTracerProvider;
+use otel_sentry_test_support::PaymentFailed;
 use otel_sentry_tower::CorrelationLayer;
 use otel_sentry_tower::axum::ErrorResponse;
 use sentry_core::Hub;
 use support::alloc_counter::CountingAllocator;
-use support::backends::{self, PaymentFailed};
+use support::backends;
 use tower::ServiceExt;
 
 #[global_allocator]
@@ -37,7 +38,7 @@ fn routes() -> Router {
         .route("/users/{id}", get(|| async { "ok" }))
         .route(
             "/pay",
-            get(|| async { Err::<&str, _>(ErrorResponse::from(PaymentFailed::card_declined())) }),
+            get(|| async { Err::<&str, _>(ErrorResponse::from(PaymentFailed::card_declined(51))) }),
         )
 }
 

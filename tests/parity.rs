@@ -5,43 +5,11 @@
 //! port in Sentry's request URL. Nothing else differs.
 
 use std::collections::BTreeMap;
-use std::error::Error;
-use std::fmt;
 use std::net::SocketAddr;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
 
-use opentelemetry::trace::TracerProvider as _;
-use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider, SpanData};
+use opentelemetry_sdk::trace::SpanData;
+use otel_sentry_test_support::{PaymentFailed, Served, Telemetry};
 use sentry_core::protocol::{Context as SentryContext, Event};
-use sentry_core::test::TestTransport;
-use sentry_core::{ClientOptions, Hub};
-
-#[derive(Debug)]
-struct CardDeclined;
-
-impl fmt::Display for CardDeclined {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("card declined")
-    }
-}
-
-impl Error for CardDeclined {}
-
-#[derive(Debug)]
-struct PaymentFailed(CardDeclined);
-
-impl fmt::Display for PaymentFailed {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("payment failed")
-    }
-}
-
-impl Error for PaymentFailed {
-    fn source(&self) -> Option<&(dyn Error + 'static)> {
-        Some(&self.0)
-    }
-}
 
 /// A handler that captures an event of its own: it must carry the request's ids and route.
 async fn note() -> &'static str {
@@ -49,54 +17,20 @@ async fn note() -> &'static str {
     "noted"
 }
 
-/// What one service under test collects.
-struct Collected {
-    base: String,
-    exporter: InMemorySpanExporter,
-    transport: Arc<TestTransport>,
-}
-
-struct Telemetry {
-    provider: SdkTracerProvider,
-    exporter: InMemorySpanExporter,
-    hub: Arc<Hub>,
-    transport: Arc<TestTransport>,
-}
-
-fn telemetry() -> Telemetry {
-    let exporter = InMemorySpanExporter::default();
-    let provider = SdkTracerProvider::builder()
-        .with_simple_exporter(exporter.clone())
-        .build();
-    let transport = TestTransport::new();
-    let mut options = ClientOptions::new().dsn("https://public@sentry.invalid/1");
-    options.transport = Some(Arc::new(transport.clone()));
-    let hub = Arc::new(Hub::new(
-        Some(Arc::new(options.into())),
-        Arc::new(Default::default()),
-    ));
-    Telemetry {
-        provider,
-        exporter,
-        hub,
-        transport,
-    }
-}
-
-async fn serve_axum() -> Collected {
+async fn serve_axum() -> Served {
     use axum::Router;
     use axum::http::StatusCode;
     use axum::routing::get;
     use otel_sentry_tower::CorrelationLayer;
     use otel_sentry_tower::axum::ErrorResponse;
 
-    let telemetry = telemetry();
+    let telemetry = Telemetry::with_sentry();
     let app = Router::new()
         .route("/users/{id}", get(|| async { "ok" }))
         .route("/fail", get(|| async { StatusCode::SERVICE_UNAVAILABLE }))
         .route(
             "/pay",
-            get(|| async { Err::<&str, _>(ErrorResponse::from(PaymentFailed(CardDeclined))) }),
+            get(|| async { Err::<&str, _>(ErrorResponse::from(PaymentFailed::card_declined(51))) }),
         )
         .route("/missing", get(|| async { StatusCode::NOT_FOUND }))
         .route("/notes/{id}", get(note))
@@ -111,7 +45,7 @@ async fn serve_axum() -> Collected {
         )
         .layer(
             CorrelationLayer::new()
-                .tracer(telemetry.provider.tracer("parity"))
+                .tracer(telemetry.tracer())
                 .sentry_hub(telemetry.hub.clone()),
         );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -124,19 +58,15 @@ async fn serve_axum() -> Collected {
         .await
         .unwrap();
     });
-    Collected {
-        base: format!("http://{addr}"),
-        exporter: telemetry.exporter,
-        transport: telemetry.transport,
-    }
+    Served::new(format!("http://{addr}"), telemetry)
 }
 
-async fn serve_actix() -> Collected {
+async fn serve_actix() -> Served {
     use actix_web::{App, HttpResponse, HttpServer, web};
     use otel_sentry_actix::{Correlation, ErrorResponse};
 
     async fn pay() -> Result<&'static str, ErrorResponse> {
-        Err(PaymentFailed(CardDeclined).into())
+        Err(PaymentFailed::card_declined(51).into())
     }
     async fn panics() -> &'static str {
         if true {
@@ -145,9 +75,9 @@ async fn serve_actix() -> Collected {
         "unreachable"
     }
 
-    let telemetry = telemetry();
+    let telemetry = Telemetry::with_sentry();
     let correlation = Correlation::new()
-        .tracer(telemetry.provider.tracer("parity"))
+        .tracer(telemetry.tracer())
         .sentry_hub(telemetry.hub.clone());
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
@@ -173,11 +103,7 @@ async fn serve_actix() -> Collected {
     .unwrap()
     .run();
     actix_web::rt::spawn(server);
-    Collected {
-        base: format!("http://{addr}"),
-        exporter: telemetry.exporter,
-        transport: telemetry.transport,
-    }
+    Served::new(format!("http://{addr}"), telemetry)
 }
 
 /// A span, with the framework-specific parts left out and ids replaced by what they name.
@@ -272,36 +198,23 @@ fn shape_of_event(event: &Event<'static>, span: &SpanData) -> EventShape {
     }
 }
 
-async fn run(
-    service: &Collected,
-    client: &reqwest::Client,
-    path: &str,
-) -> (SpanShape, Vec<EventShape>) {
-    let response = client
-        .get(format!("{}{path}", service.base))
-        .header(
-            "traceparent",
-            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+async fn run(service: &Served, path: &str) -> (SpanShape, Vec<EventShape>) {
+    let response = service
+        .get_with(
+            path,
+            &[
+                (
+                    "traceparent",
+                    "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+                ),
+                ("user-agent", "parity/1.0"),
+            ],
         )
-        .header("user-agent", "parity/1.0")
-        .send()
-        .await
-        .unwrap();
+        .await;
     let _ = response.bytes().await;
-    let deadline = Instant::now() + Duration::from_secs(2);
-    let span = loop {
-        let mut spans = service.exporter.get_finished_spans().unwrap();
-        if spans.len() == 1 {
-            break spans.remove(0);
-        }
-        assert!(
-            Instant::now() < deadline && spans.is_empty(),
-            "{path}: {spans:#?}"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    };
+    let span = service.server_span().await;
     service.exporter.reset();
-    let events = service.transport.fetch_and_clear_events();
+    let events = service.events();
     let events = events
         .iter()
         .map(|event| shape_of_event(event, &span))
@@ -313,7 +226,6 @@ async fn run(
 async fn axum_and_actix_record_the_same_spans_and_events() {
     let axum = serve_axum().await;
     let actix = serve_actix().await;
-    let client = reqwest::Client::new();
     // Each path with the Sentry events it must produce: one per failure, and the
     // handler's own.
     for (path, events) in [
@@ -325,8 +237,8 @@ async fn axum_and_actix_record_the_same_spans_and_events() {
         ("/panic", 1),
         ("/notes/3", 1),
     ] {
-        let from_axum = run(&axum, &client, path).await;
-        let from_actix = run(&actix, &client, path).await;
+        let from_axum = run(&axum, path).await;
+        let from_actix = run(&actix, path).await;
         assert_eq!(from_axum, from_actix, "{path}");
         assert_eq!(from_axum.1.len(), events, "{path}: {:#?}", from_axum.1);
     }

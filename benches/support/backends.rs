@@ -1,9 +1,7 @@
 //! The setup production uses, minus the network: an opentelemetry_sdk tracer provider
 //! with a batch span processor whose exporter discards, and a Sentry hub whose client's
-//! transport discards. Also the chained error the error paths answer with.
+//! transport discards.
 
-use std::error::Error;
-use std::fmt;
 use std::sync::Arc;
 
 use opentelemetry_sdk::error::OTelSdkResult;
@@ -45,38 +43,4 @@ pub fn sentry_hub() -> Arc<Hub> {
         Some(Arc::new(options.into())),
         Arc::new(Default::default()),
     ))
-}
-
-#[derive(Debug)]
-struct CardDeclined;
-
-impl fmt::Display for CardDeclined {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("card declined")
-    }
-}
-
-impl Error for CardDeclined {}
-
-/// A handler error with a source, as real ones have.
-#[derive(Debug)]
-pub struct PaymentFailed(CardDeclined);
-
-impl PaymentFailed {
-    /// The payment failed because the card was declined.
-    pub fn card_declined() -> Self {
-        PaymentFailed(CardDeclined)
-    }
-}
-
-impl fmt::Display for PaymentFailed {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("payment failed")
-    }
-}
-
-impl Error for PaymentFailed {
-    fn source(&self) -> Option<&(dyn Error + 'static)> {
-        Some(&self.0)
-    }
 }

@@ -4,8 +4,6 @@
 mod common;
 
 use std::convert::Infallible;
-use std::error::Error;
-use std::fmt;
 use std::time::Duration;
 
 use actix_web::body::MessageBody;
@@ -13,53 +11,21 @@ use actix_web::http::StatusCode;
 use actix_web::test::{TestRequest, call_service, init_service};
 use actix_web::{App, HttpResponse, web};
 use bytes::Bytes;
-use common::{Harness, attribute, event_attribute, sentry_options, string};
 use opentelemetry::Value;
-use opentelemetry::trace::{SpanId, SpanKind, Status, TraceId, TracerProvider as _};
-use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
+use opentelemetry::trace::{SpanId, SpanKind, Status, TraceId};
 use otel_sentry_actix::{Correlation, ErrorResponse, RequestTrace};
 use otel_sentry_core::{EventLink, SENTRY_EVENT_ID_HEADER};
+use otel_sentry_test_support::{
+    PaymentFailed, Served, Telemetry, attribute, event_attribute, sentry_options, string,
+};
 use sentry_core::protocol::{Context as SentryContext, Event};
 use sentry_core::{Hub, SentryFutureExt};
 
 const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
 const PARENT_ID: &str = "00f067aa0ba902b7";
 
-#[derive(Debug)]
-struct CardDeclined {
-    code: u16,
-}
-
-impl fmt::Display for CardDeclined {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "card declined with code {}", self.code)
-    }
-}
-
-impl Error for CardDeclined {}
-
-#[derive(Debug)]
-struct PaymentFailed {
-    source: CardDeclined,
-}
-
-impl fmt::Display for PaymentFailed {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("payment failed")
-    }
-}
-
-impl Error for PaymentFailed {
-    fn source(&self) -> Option<&(dyn Error + 'static)> {
-        Some(&self.source)
-    }
-}
-
 async fn pay() -> Result<&'static str, ErrorResponse> {
-    Err(PaymentFailed {
-        source: CardDeclined { code: 51 },
-    }
-    .into())
+    Err(PaymentFailed::card_declined(51).into())
 }
 
 async fn panics() -> &'static str {
@@ -166,8 +132,8 @@ fn trace_context(event: &Event<'static>) -> (String, String, Option<String>, Opt
     }
 }
 
-async fn harness() -> Harness {
-    Harness::serve(routes, Some(sentry_options()), |correlation| correlation).await
+async fn harness() -> Served {
+    common::serve(routes, Some(sentry_options()), |correlation| correlation).await
 }
 
 #[actix_web::test]
@@ -223,7 +189,7 @@ async fn incoming_traceparent_is_continued_with_span_name_kind_and_attributes() 
 
 #[actix_web::test]
 async fn server_error_is_one_sentry_event_linked_both_ways() {
-    let harness = Harness::serve(routes, Some(sentry_options()), |correlation| {
+    let harness = common::serve(routes, Some(sentry_options()), |correlation| {
         correlation.event_link(EventLink::sentry("https://sentry.example.com", "acme"))
     })
     .await;
@@ -278,16 +244,19 @@ async fn handler_error_reaches_sentry_as_the_whole_chain_with_type_names() {
         exceptions,
         [
             ("CardDeclined", Some("card declined with code 51")),
-            ("actix_middleware::PaymentFailed", Some("payment failed")),
+            (
+                "otel_sentry_test_support::PaymentFailed",
+                Some("payment failed")
+            ),
         ]
     );
     assert_eq!(
         event_attribute(&span, "exception", "exception.type"),
-        string("actix_middleware::PaymentFailed")
+        string("otel_sentry_test_support::PaymentFailed")
     );
     assert_eq!(
         attribute(&span, "error.type"),
-        string("actix_middleware::PaymentFailed")
+        string("otel_sentry_test_support::PaymentFailed")
     );
     assert_eq!(span.status, Status::error("payment failed"));
 }
@@ -398,13 +367,11 @@ async fn streaming_body_ends_the_span_after_the_last_chunk() {
 /// memory as bytes, without polling it: that is its end.
 #[actix_web::test]
 async fn body_taken_whole_ends_the_span() {
-    let exporter = InMemorySpanExporter::default();
-    let provider = SdkTracerProvider::builder()
-        .with_simple_exporter(exporter.clone())
-        .build();
+    let telemetry = Telemetry::new(None);
+    let exporter = &telemetry.exporter;
     let app = init_service(
         App::new()
-            .wrap(Correlation::new().tracer(provider.tracer("test")))
+            .wrap(Correlation::new().tracer(telemetry.tracer()))
             .configure(routes),
     )
     .await;
@@ -534,7 +501,7 @@ async fn malformed_duplicated_and_oversized_trace_headers_start_a_new_trace() {
 
 #[actix_web::test]
 async fn without_a_sentry_client_the_span_still_records_the_exception() {
-    let harness = Harness::serve(routes, None, |correlation| correlation).await;
+    let harness = common::serve(routes, None, |correlation| correlation).await;
     assert_eq!(harness.get("/pay").await.status(), 500);
     let span = harness.server_span().await;
     assert_eq!(
@@ -547,7 +514,7 @@ async fn without_a_sentry_client_the_span_still_records_the_exception() {
 
 #[actix_web::test]
 async fn request_trace_extractor_and_response_headers() {
-    let harness = Harness::serve(routes, Some(sentry_options()), |correlation| {
+    let harness = common::serve(routes, Some(sentry_options()), |correlation| {
         correlation
             .response_traceparent(true)
             .response_event_id(true)

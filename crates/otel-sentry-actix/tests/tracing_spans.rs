@@ -5,8 +5,8 @@
 mod common;
 
 use actix_web::web;
-use common::{Harness, sentry_options};
 use opentelemetry::trace::TracerProvider as _;
+use otel_sentry_test_support::sentry_options;
 use tracing_subscriber::layer::SubscriberExt;
 
 fn routes(config: &mut web::ServiceConfig) {
@@ -22,7 +22,7 @@ fn routes(config: &mut web::ServiceConfig) {
 
 #[actix_web::test]
 async fn handler_tracing_span_is_a_child_of_the_server_span() {
-    let harness = Harness::serve(routes, Some(sentry_options()), |correlation| correlation).await;
+    let harness = common::serve(routes, Some(sentry_options()), |correlation| correlation).await;
     let subscriber = tracing_subscriber::registry()
         .with(tracing_opentelemetry::layer().with_tracer(harness.provider.tracer("tracing")))
         .with(tracing_subscriber::filter::LevelFilter::INFO);

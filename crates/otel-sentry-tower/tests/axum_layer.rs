@@ -4,8 +4,6 @@
 mod common;
 
 use std::convert::Infallible;
-use std::error::Error;
-use std::fmt;
 use std::time::Duration;
 
 use axum::Router;
@@ -13,10 +11,12 @@ use axum::body::Body;
 use axum::http::StatusCode;
 use axum::routing::get;
 use bytes::Bytes;
-use common::{Harness, attribute, event_attribute, header, string};
 use opentelemetry::Value;
 use opentelemetry::trace::{SpanId, SpanKind, Status, TraceId};
 use otel_sentry_core::{EventLink, SENTRY_EVENT_ID_HEADER};
+use otel_sentry_test_support::{
+    CardDeclined, PaymentFailed, attribute, event_attribute, header, sentry_options, string,
+};
 use otel_sentry_tower::axum::{ErrorResponse, RequestTrace};
 use sentry_core::protocol::{Context as SentryContext, Event};
 use sentry_core::{Hub, SentryFutureExt};
@@ -24,47 +24,13 @@ use sentry_core::{Hub, SentryFutureExt};
 const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
 const PARENT_ID: &str = "00f067aa0ba902b7";
 
-#[derive(Debug)]
-struct CardDeclined {
-    code: u16,
-}
-
-impl fmt::Display for CardDeclined {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "card declined with code {}", self.code)
-    }
-}
-
-impl Error for CardDeclined {}
-
-#[derive(Debug)]
-struct PaymentFailed {
-    source: CardDeclined,
-}
-
-impl fmt::Display for PaymentFailed {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("payment failed")
-    }
-}
-
-impl Error for PaymentFailed {
-    fn source(&self) -> Option<&(dyn Error + 'static)> {
-        Some(&self.source)
-    }
-}
-
 fn app() -> Router {
     Router::new()
         .route("/users/{id}", get(|| async { "ok" }))
         .route("/fail", get(|| async { StatusCode::SERVICE_UNAVAILABLE }))
         .route(
             "/pay",
-            get(|| async {
-                Err::<&str, _>(ErrorResponse::from(PaymentFailed {
-                    source: CardDeclined { code: 51 },
-                }))
-            }),
+            get(|| async { Err::<&str, _>(ErrorResponse::from(PaymentFailed::card_declined(51))) }),
         )
         .route(
             "/invalid",
@@ -217,7 +183,7 @@ fn trace_context(event: &Event<'static>) -> (String, String, Option<String>, Opt
 
 #[tokio::test]
 async fn incoming_traceparent_is_continued_with_span_name_kind_and_attributes() {
-    let harness = Harness::serve(app(), |layer| layer).await;
+    let harness = common::serve(app(), |layer| layer).await;
     let response = harness
         .get_with(
             "/users/7?page=2&sig=s3cret",
@@ -269,7 +235,7 @@ async fn incoming_traceparent_is_continued_with_span_name_kind_and_attributes() 
 
 #[tokio::test]
 async fn server_error_is_one_sentry_event_linked_both_ways() {
-    let harness = Harness::serve(app(), |layer| {
+    let harness = common::serve(app(), |layer| {
         layer.event_link(EventLink::sentry("https://sentry.example.com", "acme"))
     })
     .await;
@@ -323,7 +289,7 @@ async fn server_error_is_one_sentry_event_linked_both_ways() {
 
 #[tokio::test]
 async fn handler_error_reaches_sentry_as_the_whole_chain_with_type_names() {
-    let harness = Harness::serve(app(), |layer| layer).await;
+    let harness = common::serve(app(), |layer| layer).await;
     let response = harness.get("/pay").await;
     assert_eq!(response.status(), 500);
     assert_eq!(
@@ -344,12 +310,15 @@ async fn handler_error_reaches_sentry_as_the_whole_chain_with_type_names() {
         exceptions,
         [
             ("CardDeclined", Some("card declined with code 51")),
-            ("axum_layer::PaymentFailed", Some("payment failed")),
+            (
+                "otel_sentry_test_support::PaymentFailed",
+                Some("payment failed")
+            ),
         ]
     );
     assert_eq!(
         event_attribute(&span, "exception", "exception.type"),
-        string("axum_layer::PaymentFailed")
+        string("otel_sentry_test_support::PaymentFailed")
     );
     assert_eq!(
         event_attribute(&span, "exception", "exception.message"),
@@ -357,14 +326,14 @@ async fn handler_error_reaches_sentry_as_the_whole_chain_with_type_names() {
     );
     assert_eq!(
         attribute(&span, "error.type"),
-        string("axum_layer::PaymentFailed")
+        string("otel_sentry_test_support::PaymentFailed")
     );
     assert_eq!(span.status, Status::error("payment failed"));
 }
 
 #[tokio::test]
 async fn panicking_handler_answers_500_records_an_escaped_exception_and_keeps_serving() {
-    let harness = Harness::serve(app(), |layer| layer).await;
+    let harness = common::serve(app(), |layer| layer).await;
     let response = harness.get("/panic").await;
     assert_eq!(response.status(), 500);
     let span = harness.server_span().await;
@@ -406,7 +375,7 @@ async fn panicking_handler_answers_500_records_an_escaped_exception_and_keeps_se
 
 #[tokio::test]
 async fn client_errors_send_no_event_and_leave_the_status_unset() {
-    let harness = Harness::serve(app(), |layer| layer).await;
+    let harness = common::serve(app(), |layer| layer).await;
     assert_eq!(harness.get("/missing").await.status(), 404);
     assert_eq!(harness.get("/invalid").await.status(), 422);
     assert_eq!(harness.get("/no-such-route").await.status(), 404);
@@ -427,7 +396,7 @@ async fn client_errors_send_no_event_and_leave_the_status_unset() {
 
 #[tokio::test]
 async fn streaming_body_ends_the_span_after_the_last_chunk() {
-    let harness = Harness::serve(app(), |layer| layer).await;
+    let harness = common::serve(app(), |layer| layer).await;
     let response = harness.get("/stream").await;
     assert_eq!(response.text().await.unwrap(), "first last");
     let span = harness.server_span().await;
@@ -441,7 +410,7 @@ async fn streaming_body_ends_the_span_after_the_last_chunk() {
 
 #[tokio::test]
 async fn body_error_is_a_failure() {
-    let harness = Harness::serve(app(), |layer| layer).await;
+    let harness = common::serve(app(), |layer| layer).await;
     // The client sees a broken response: at the head or in the body, as hyper flushes.
     match harness
         .client
@@ -468,7 +437,7 @@ async fn body_error_is_a_failure() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_requests_never_share_ids() {
-    let harness = Harness::serve(app(), |layer| layer).await;
+    let harness = common::serve(app(), |layer| layer).await;
     let requests = (0..20).map(|_| async { harness.get("/capture").await.text().await.unwrap() });
     let trace_ids = futures_util::future::join_all(requests).await;
     let distinct: std::collections::HashSet<&String> = trace_ids.iter().collect();
@@ -489,7 +458,7 @@ async fn concurrent_requests_never_share_ids() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn event_from_a_task_that_inherits_the_hub_carries_its_requests_ids() {
-    let harness = Harness::serve(app(), |layer| layer).await;
+    let harness = common::serve(app(), |layer| layer).await;
     assert_eq!(harness.get("/spawn").await.status(), 200);
     let span = harness.server_span().await;
     let events = harness.events();
@@ -502,7 +471,7 @@ async fn event_from_a_task_that_inherits_the_hub_carries_its_requests_ids() {
 
 #[tokio::test]
 async fn malformed_duplicated_and_oversized_trace_headers_start_a_new_trace() {
-    let harness = Harness::serve(app(), |layer| layer).await;
+    let harness = common::serve(app(), |layer| layer).await;
     let valid = format!("00-{TRACE_ID}-{PARENT_ID}-01");
     let garbled = [b"00-".as_slice(), &[0xff; 52]].concat();
     let cases: Vec<Vec<(&str, Vec<u8>)>> = vec![
@@ -567,7 +536,7 @@ async fn malformed_duplicated_and_oversized_trace_headers_start_a_new_trace() {
 
 #[tokio::test]
 async fn without_a_sentry_client_the_span_still_records_the_exception() {
-    let harness = Harness::serve_with(app(), None, |layer| layer).await;
+    let harness = common::serve_with(app(), None, |layer| layer).await;
     assert_eq!(harness.get("/pay").await.status(), 500);
     let span = harness.server_span().await;
     assert_eq!(
@@ -581,7 +550,7 @@ async fn without_a_sentry_client_the_span_still_records_the_exception() {
 
 #[tokio::test]
 async fn events_captured_in_the_handler_carry_the_request_ids() {
-    let harness = Harness::serve(app(), |layer| layer).await;
+    let harness = common::serve(app(), |layer| layer).await;
     let response = harness
         .get_with(
             "/capture",
@@ -611,9 +580,9 @@ async fn events_captured_in_the_handler_carry_the_request_ids() {
 
 #[tokio::test]
 async fn send_default_pii_keeps_credentials_and_the_client_address() {
-    let harness = Harness::serve_with(
+    let harness = common::serve_with(
         app(),
-        Some(common::sentry_options().send_default_pii(true)),
+        Some(sentry_options().send_default_pii(true)),
         |layer| layer,
     )
     .await;
@@ -634,7 +603,7 @@ async fn send_default_pii_keeps_credentials_and_the_client_address() {
 
 #[tokio::test]
 async fn responses_can_carry_the_server_span_and_the_event_id() {
-    let harness = Harness::serve(app(), |layer| {
+    let harness = common::serve(app(), |layer| {
         layer.response_traceparent(true).response_event_id(true)
     })
     .await;
@@ -673,7 +642,7 @@ async fn responses_can_carry_the_server_span_and_the_event_id() {
 
 #[tokio::test]
 async fn request_trace_extractor_hands_the_handler_its_traceparent() {
-    let harness = Harness::serve(app(), |layer| layer).await;
+    let harness = common::serve(app(), |layer| layer).await;
     let traceparent = harness.get("/trace").await.text().await.unwrap();
     let span = harness.server_span().await;
     assert_eq!(
@@ -688,7 +657,7 @@ async fn request_trace_extractor_hands_the_handler_its_traceparent() {
 
 #[tokio::test]
 async fn unknown_methods_are_recorded_as_other() {
-    let harness = Harness::serve(app(), |layer| layer).await;
+    let harness = common::serve(app(), |layer| layer).await;
     let method = reqwest::Method::from_bytes(b"PURGE").unwrap();
     let response = harness
         .client
@@ -708,7 +677,7 @@ async fn unknown_methods_are_recorded_as_other() {
 
 #[tokio::test]
 async fn client_disconnect_mid_body_is_recorded_without_a_sentry_event() {
-    let harness = Harness::serve(app(), |layer| layer).await;
+    let harness = common::serve(app(), |layer| layer).await;
     let mut response = harness.get("/endless").await;
     assert!(response.chunk().await.unwrap().is_some());
     drop(response);
@@ -728,7 +697,7 @@ async fn client_disconnect_mid_body_is_recorded_without_a_sentry_event() {
 
 #[tokio::test]
 async fn head_request_ends_with_its_response_head() {
-    let harness = Harness::serve(app(), |layer| layer).await;
+    let harness = common::serve(app(), |layer| layer).await;
     let response = harness
         .client
         .head(harness.url("/users/1"))
@@ -743,7 +712,7 @@ async fn head_request_ends_with_its_response_head() {
 
 #[tokio::test]
 async fn trusted_proxies_name_the_client_scheme_and_host() {
-    let harness = Harness::serve(app(), |layer| {
+    let harness = common::serve(app(), |layer| {
         layer.trusted_proxies(otel_sentry_core::TrustedProxies::loopback_and_private())
     })
     .await;
@@ -766,7 +735,7 @@ async fn trusted_proxies_name_the_client_scheme_and_host() {
 
 #[tokio::test]
 async fn forwarding_headers_are_ignored_by_default() {
-    let harness = Harness::serve(app(), |layer| layer).await;
+    let harness = common::serve(app(), |layer| layer).await;
     harness
         .get_with("/users/1", &[("x-forwarded-for", "203.0.113.50")])
         .await;
@@ -776,7 +745,7 @@ async fn forwarding_headers_are_ignored_by_default() {
 
 #[tokio::test]
 async fn trace_started_by_a_sentry_sdk_continues() {
-    let harness = Harness::serve(app(), |layer| layer).await;
+    let harness = common::serve(app(), |layer| layer).await;
     harness
         .get_with(
             "/capture",
@@ -802,7 +771,7 @@ async fn trace_started_by_a_sentry_sdk_continues() {
 
 #[tokio::test]
 async fn client_leaving_before_the_response_is_recorded_as_a_disconnect() {
-    let harness = Harness::serve(app(), |layer| layer).await;
+    let harness = common::serve(app(), |layer| layer).await;
     let result = harness
         .client
         .get(harness.url("/slow"))
@@ -818,7 +787,7 @@ async fn client_leaving_before_the_response_is_recorded_as_a_disconnect() {
 
 #[tokio::test]
 async fn an_unsampled_caller_is_followed_and_its_events_still_carry_ids() {
-    let harness = Harness::serve(app(), |layer| layer.response_traceparent(true)).await;
+    let harness = common::serve(app(), |layer| layer.response_traceparent(true)).await;
     let response = harness
         .get_with(
             "/fail",
@@ -844,7 +813,7 @@ async fn an_unsampled_caller_is_followed_and_its_events_still_carry_ids() {
 
 #[tokio::test]
 async fn a_custom_failure_policy_decides() {
-    let harness = Harness::serve(app(), |layer| {
+    let harness = common::serve(app(), |layer| {
         layer.failure_policy(|response: &otel_sentry_core::ResponseSummary<'_>| {
             response.route != Some("/health") && (response.status >= 500 || response.status == 429)
         })
@@ -873,9 +842,9 @@ async fn a_custom_failure_policy_decides() {
 
 #[tokio::test]
 async fn an_event_sentry_drops_leaves_no_event_id() {
-    let options = common::sentry_options().before_send(|_| None);
+    let options = sentry_options().before_send(|_| None);
     let harness =
-        Harness::serve_with(app(), Some(options), |layer| layer.response_event_id(true)).await;
+        common::serve_with(app(), Some(options), |layer| layer.response_event_id(true)).await;
     let response = harness.get("/pay").await;
     assert!(response.headers().get(SENTRY_EVENT_ID_HEADER).is_none());
     let span = harness.server_span().await;
@@ -886,7 +855,7 @@ async fn an_event_sentry_drops_leaves_no_event_id() {
 
 #[tokio::test]
 async fn a_panic_while_streaming_the_body_is_recorded_and_the_server_keeps_serving() {
-    let harness = Harness::serve(app(), |layer| layer).await;
+    let harness = common::serve(app(), |layer| layer).await;
     if let Ok(response) = harness.client.get(harness.url("/body-panic")).send().await {
         assert!(
             response.bytes().await.is_err(),
@@ -908,7 +877,7 @@ async fn a_panic_while_streaming_the_body_is_recorded_and_the_server_keeps_servi
 
 #[tokio::test]
 async fn a_body_of_announced_length_or_with_trailers_ends_cleanly() {
-    let harness = Harness::serve(app(), |layer| layer).await;
+    let harness = common::serve(app(), |layer| layer).await;
     assert_eq!(
         harness.get("/announced").await.text().await.unwrap(),
         "1234567890"
@@ -922,7 +891,7 @@ async fn a_body_of_announced_length_or_with_trailers_ends_cleanly() {
 
 #[tokio::test]
 async fn cookies_reach_sentry_only_with_send_default_pii() {
-    let harness = Harness::serve(app(), |layer| layer).await;
+    let harness = common::serve(app(), |layer| layer).await;
     harness
         .get_with(
             "/capture",
@@ -935,9 +904,9 @@ async fn cookies_reach_sentry_only_with_send_default_pii() {
         !request.headers.contains_key("cookie") && !request.headers.contains_key("x-session-id")
     );
 
-    let pii = Harness::serve_with(
+    let pii = common::serve_with(
         app(),
-        Some(common::sentry_options().send_default_pii(true)),
+        Some(sentry_options().send_default_pii(true)),
         |layer| layer,
     )
     .await;

@@ -9,8 +9,8 @@ mod common;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::get;
-use common::{Harness, header};
 use opentelemetry::trace::TraceId;
+use otel_sentry_test_support::header;
 use sentry_core::protocol::Context as SentryContext;
 
 const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -19,7 +19,7 @@ const PARENT_ID: &str = "00f067aa0ba902b7";
 #[tokio::test]
 async fn without_a_provider_requests_get_ids_of_their_own_and_a_later_provider_is_used() {
     let app = Router::new().route("/fail", get(|| async { StatusCode::INTERNAL_SERVER_ERROR }));
-    let harness = Harness::serve_global(app).await;
+    let harness = common::serve_global(app).await;
 
     // No provider yet: OpenTelemetry's no-op tracer would echo the caller's span.
     let response = harness

@@ -8,7 +8,7 @@ mod common;
 
 use axum::Router;
 use axum::routing::get;
-use common::{Harness, attribute, string};
+use otel_sentry_test_support::{attribute, string};
 
 #[tokio::test]
 async fn panic_captured_by_sentrys_hook_is_one_event_linked_to_the_span() {
@@ -21,8 +21,9 @@ async fn panic_captured_by_sentrys_hook_is_one_event_linked_to_the_span() {
             "unreachable"
         }),
     );
-    let options = common::sentry_options().add_integration(sentry_panic::PanicIntegration::new());
-    let harness = Harness::serve_with(app, Some(options), |layer| layer).await;
+    let options = otel_sentry_test_support::sentry_options()
+        .add_integration(sentry_panic::PanicIntegration::new());
+    let harness = common::serve_with(app, Some(options), |layer| layer).await;
     assert_eq!(harness.get("/panic").await.status(), 500);
     let span = harness.server_span().await;
     let events = harness.events();

@@ -2,47 +2,30 @@
 //! body types, a service that fails without a response, a service that panics in `call`.
 
 use std::convert::Infallible;
-use std::sync::Arc;
 
 use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full};
 use opentelemetry::Value;
-use opentelemetry::trace::{Status, TracerProvider as _};
-use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider, SpanData};
+use opentelemetry::trace::Status;
+use opentelemetry_sdk::trace::{InMemorySpanExporter, SpanData};
+use otel_sentry_test_support::Telemetry;
 use otel_sentry_tower::{CorrelationLayer, ReportedError};
-use sentry_core::test::TestTransport;
-use sentry_core::{ClientOptions, Hub};
 use tower::{Layer, ServiceExt, service_fn};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 struct Setup {
-    exporter: InMemorySpanExporter,
-    transport: Arc<TestTransport>,
+    telemetry: Telemetry,
     layer: CorrelationLayer,
 }
 
 fn setup() -> Setup {
-    let exporter = InMemorySpanExporter::default();
-    let provider = SdkTracerProvider::builder()
-        .with_simple_exporter(exporter.clone())
-        .build();
-    let transport = TestTransport::new();
-    let mut options = ClientOptions::new().dsn("https://public@sentry.invalid/1");
-    options.transport = Some(Arc::new(transport.clone()));
-    let hub = Arc::new(Hub::new(
-        Some(Arc::new(options.into())),
-        Arc::new(Default::default()),
-    ));
+    let telemetry = Telemetry::with_sentry();
     let layer = CorrelationLayer::new()
-        .tracer(provider.tracer("test"))
-        .sentry_hub(hub);
-    Setup {
-        exporter,
-        transport,
-        layer,
-    }
+        .tracer(telemetry.tracer())
+        .sentry_hub(telemetry.hub.clone());
+    Setup { telemetry, layer }
 }
 
 fn request() -> Request<Full<Bytes>> {
@@ -79,7 +62,7 @@ async fn any_body_type_is_carried_through_and_the_span_ends_with_it() {
         response.into_body().collect().await.unwrap().to_bytes(),
         "hello"
     );
-    let span = only_span(&setup.exporter);
+    let span = only_span(&setup.telemetry.exporter);
     assert_eq!(span.name, "POST", "no route outside axum: the method alone");
     assert_eq!(
         attribute(&span, "server.address"),
@@ -105,9 +88,9 @@ async fn a_service_failing_without_a_response_is_a_failure() {
         "upstream unavailable",
         "the error reaches the caller unchanged"
     );
-    let span = only_span(&setup.exporter);
+    let span = only_span(&setup.telemetry.exporter);
     assert_eq!(span.status, Status::error("upstream unavailable"));
-    let events = setup.transport.fetch_and_clear_events();
+    let events = setup.telemetry.events();
     assert_eq!(events.len(), 1);
     assert_eq!(
         events[0].exception.values[0].value.as_deref(),
@@ -138,9 +121,9 @@ async fn a_panic_in_call_becomes_a_500() {
             .to_bytes()
             .is_empty()
     );
-    let span = only_span(&setup.exporter);
+    let span = only_span(&setup.telemetry.exporter);
     assert_eq!(attribute(&span, "error.type"), Some(Value::from("panic")));
-    assert_eq!(setup.transport.fetch_and_clear_events().len(), 1);
+    assert_eq!(setup.telemetry.events().len(), 1);
 }
 
 #[tokio::test]
@@ -160,13 +143,13 @@ async fn a_reported_error_on_any_response_reaches_sentry() {
         "the layer takes it out"
     );
     let _ = response.into_body().collect().await;
-    let events = setup.transport.fetch_and_clear_events();
+    let events = setup.telemetry.events();
     assert_eq!(
         events[0].exception.values.last().unwrap().ty,
         "std::io::error::Error"
     );
     assert_eq!(
-        attribute(&only_span(&setup.exporter), "error.type"),
+        attribute(&only_span(&setup.telemetry.exporter), "error.type"),
         Some(Value::from("std::io::error::Error"))
     );
 }

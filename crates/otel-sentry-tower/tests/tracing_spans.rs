@@ -9,7 +9,6 @@ mod common;
 
 use axum::Router;
 use axum::routing::get;
-use common::Harness;
 use opentelemetry::trace::TracerProvider as _;
 use tracing_subscriber::layer::SubscriberExt;
 
@@ -23,7 +22,7 @@ async fn handler_tracing_span_is_a_child_of_the_server_span() {
             "done"
         }),
     );
-    let harness = Harness::serve(app, |layer| layer).await;
+    let harness = common::serve(app, |layer| layer).await;
     let subscriber = tracing_subscriber::registry()
         .with(tracing_opentelemetry::layer().with_tracer(harness.provider.tracer("tracing")))
         // A filter that would turn off a `tracing`-made server span.

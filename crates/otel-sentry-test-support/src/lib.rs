@@ -1,0 +1,213 @@
+//! What the adapters' end-to-end tests share (a dev-dependency, never published): the
+//! sanctioned capture points — opentelemetry_sdk's in-memory exporter and Sentry's test
+//! transport — behind one [`Telemetry`], a [`Served`] app with a real reqwest client, and
+//! helpers to read spans, and a chained handler error.
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+use std::error::Error;
+use std::fmt;
+use std::ops::Deref;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use opentelemetry::Value;
+use opentelemetry::trace::TracerProvider as _;
+use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracer, SdkTracerProvider, SpanData};
+use sentry_core::protocol::Event;
+use sentry_core::test::TestTransport;
+use sentry_core::{ClientOptions, Hub};
+
+/// Sentry options with a DSN, for [`Telemetry::new`] to point at its test transport.
+pub fn sentry_options() -> ClientOptions {
+    ClientOptions::new().dsn("https://public@sentry.invalid/1")
+}
+
+/// A tracer provider exporting to memory, and a Sentry hub whose client sends to a test
+/// transport.
+pub struct Telemetry {
+    /// Exports every span as it ends to [`exporter`](Self::exporter).
+    pub provider: SdkTracerProvider,
+    /// The ended spans.
+    pub exporter: InMemorySpanExporter,
+    /// The events sent.
+    pub transport: Arc<TestTransport>,
+    /// The hub the middleware under test derives request hubs from.
+    pub hub: Arc<Hub>,
+}
+
+impl Telemetry {
+    /// Telemetry whose hub has a client with `sentry` (its transport replaced by the test
+    /// transport), or no client at all.
+    pub fn new(sentry: Option<ClientOptions>) -> Self {
+        let exporter = InMemorySpanExporter::default();
+        let provider = SdkTracerProvider::builder()
+            .with_simple_exporter(exporter.clone())
+            .build();
+        let transport = TestTransport::new();
+        let client = sentry.map(|mut options| {
+            options.transport = Some(Arc::new(transport.clone()));
+            Arc::new(options.into())
+        });
+        Telemetry {
+            provider,
+            exporter,
+            transport,
+            hub: Arc::new(Hub::new(client, Arc::new(Default::default()))),
+        }
+    }
+
+    /// Telemetry with a Sentry client of [`sentry_options`].
+    pub fn with_sentry() -> Self {
+        Self::new(Some(sentry_options()))
+    }
+
+    /// A tracer of the provider.
+    pub fn tracer(&self) -> SdkTracer {
+        self.provider.tracer("test")
+    }
+
+    /// The ended spans, once `count` have ended (a server span ends with its body, which
+    /// may be after the client read it); fails after two seconds with another count.
+    pub async fn spans(&self, count: usize) -> Vec<SpanData> {
+        let deadline = Instant::now() + Duration::from_secs(2);
+        loop {
+            let spans = self.exporter.get_finished_spans().unwrap();
+            if spans.len() >= count || Instant::now() > deadline {
+                assert_eq!(spans.len(), count, "finished spans: {spans:#?}");
+                return spans;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    /// The one span of the test.
+    pub async fn server_span(&self) -> SpanData {
+        self.spans(1).await.remove(0)
+    }
+
+    /// The events sent since the last call.
+    pub fn events(&self) -> Vec<Event<'static>> {
+        self.transport.fetch_and_clear_events()
+    }
+}
+
+/// An app served on 127.0.0.1, a reqwest client for it, and the telemetry it reports to.
+pub struct Served {
+    /// `http://127.0.0.1:{port}`.
+    pub base: String,
+    /// The client every request goes through.
+    pub client: reqwest::Client,
+    /// Where the app's spans and events go.
+    pub telemetry: Telemetry,
+}
+
+impl Served {
+    /// An app listening on `base`, reporting to `telemetry`.
+    pub fn new(base: String, telemetry: Telemetry) -> Self {
+        Served {
+            base,
+            client: reqwest::Client::new(),
+            telemetry,
+        }
+    }
+
+    /// The URL of `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// `GET path`.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.get_with(path, &[]).await
+    }
+
+    /// `GET path` with `headers`.
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> reqwest::Response {
+        let mut request = self.client.get(self.url(path));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.send().await.unwrap()
+    }
+}
+
+impl Deref for Served {
+    type Target = Telemetry;
+
+    fn deref(&self) -> &Telemetry {
+        &self.telemetry
+    }
+}
+
+/// The value of attribute `key` on `span`.
+pub fn attribute(span: &SpanData, key: &str) -> Option<Value> {
+    span.attributes
+        .iter()
+        .find(|kv| kv.key.as_str() == key)
+        .map(|kv| kv.value.clone())
+}
+
+/// The value of attribute `key` of the span's event `event`.
+pub fn event_attribute(span: &SpanData, event: &str, key: &str) -> Option<Value> {
+    span.events
+        .iter()
+        .find(|e| e.name == event)?
+        .attributes
+        .iter()
+        .find(|kv| kv.key.as_str() == key)
+        .map(|kv| kv.value.clone())
+}
+
+/// A string attribute value, as [`attribute`] returns it.
+pub fn string(value: &str) -> Option<Value> {
+    Some(Value::from(value.to_owned()))
+}
+
+/// A response header's value as text.
+pub fn header(response: &reqwest::Response, name: &str) -> String {
+    response.headers()[name].to_str().unwrap().to_owned()
+}
+
+/// The root cause of [`PaymentFailed`].
+#[derive(Debug)]
+pub struct CardDeclined {
+    /// The issuer's decline code.
+    pub code: u16,
+}
+
+impl fmt::Display for CardDeclined {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "card declined with code {}", self.code)
+    }
+}
+
+impl Error for CardDeclined {}
+
+/// A handler error with a source, as real ones have.
+#[derive(Debug)]
+pub struct PaymentFailed {
+    /// Why.
+    pub source: CardDeclined,
+}
+
+impl PaymentFailed {
+    /// The payment failed because the card was declined with `code`.
+    pub fn card_declined(code: u16) -> Self {
+        PaymentFailed {
+            source: CardDeclined { code },
+        }
+    }
+}
+
+impl fmt::Display for PaymentFailed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("payment failed")
+    }
+}
+
+impl Error for PaymentFailed {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        Some(&self.source)
+    }
+}
