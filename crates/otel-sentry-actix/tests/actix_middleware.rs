@@ -36,6 +36,8 @@ async fn panics() -> &'static str {
 }
 
 async fn capture(trace: RequestTrace) -> String {
+    // Captured on a later poll: the request's hub must be bound again.
+    actix_web::rt::task::yield_now().await;
     sentry_core::capture_message("inside the handler", sentry_core::Level::Info);
     trace.trace_id.to_string()
 }

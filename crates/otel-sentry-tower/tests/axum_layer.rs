@@ -61,6 +61,8 @@ fn app() -> Router {
         .route(
             "/capture",
             get(|trace: RequestTrace| async move {
+                // Captured on a later poll: the request's hub must be bound again.
+                tokio::task::yield_now().await;
                 sentry_core::capture_message("inside the handler", sentry_core::Level::Info);
                 trace.trace_id.to_string()
             }),
