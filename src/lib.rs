@@ -6,7 +6,8 @@
 //!
 //! This facade is the crate to depend on. It re-exports the framework-agnostic engine,
 //! [`otel_sentry_core`], and the framework adapters behind features: `tower` (and `axum`)
-//! for `tower::CorrelationLayer`, `actix` for `actix::Correlation`.
+//! for `tower::CorrelationLayer`, `actix` for `actix::Correlation`, `reqwest` for
+//! `reqwest::CorrelationMiddleware`.
 //!
 //! ```
 //! // Install the strict W3C + Sentry propagator for every instrumentation in the process.
@@ -24,3 +25,7 @@ pub use otel_sentry_tower as tower;
 /// The `Correlation` middleware for actix-web 4.
 #[cfg(feature = "actix")]
 pub use otel_sentry_actix as actix;
+
+/// `CorrelationMiddleware` for reqwest, through reqwest-middleware.
+#[cfg(feature = "reqwest")]
+pub use otel_sentry_reqwest as reqwest;

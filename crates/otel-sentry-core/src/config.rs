@@ -14,7 +14,7 @@ use crate::forwarded::TrustedProxies;
 use crate::http_method::KnownMethods;
 use crate::interned_names::InternedValues;
 use crate::query_redaction::SensitiveQueryParams;
-use crate::server_tracer::ServerTracer;
+use crate::span_tracer::SpanTracer;
 
 /// The name of the response header that carries the Sentry event id of a failed request,
 /// when [`CorrelationConfig::response_event_id`] is on.
@@ -40,7 +40,7 @@ pub const SENTRY_EVENT_ID_HEADER: &str = "x-sentry-event-id";
 /// ```
 #[derive(Clone, Default)]
 pub struct CorrelationConfig {
-    tracer: ServerTracer,
+    tracer: SpanTracer,
     pub(crate) sentry_hub: Option<Arc<Hub>>,
     pub(crate) failure_policy: FailurePolicy,
     pub(crate) event_link: Option<EventLink>,
@@ -70,7 +70,7 @@ impl CorrelationConfig {
         T: Tracer<Span = S> + Send + Sync + 'static,
         S: Span + Send + Sync + 'static,
     {
-        self.tracer = ServerTracer::new(tracer);
+        self.tracer = SpanTracer::new(tracer);
         self
     }
 

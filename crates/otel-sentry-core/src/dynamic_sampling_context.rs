@@ -231,3 +231,83 @@ impl DynamicSamplingContext {
 fn name_of(key: &str) -> &str {
     key.strip_prefix(SENTRY_BAGGAGE_PREFIX).unwrap_or(key)
 }
+
+/// Sentry's sampling context from a service that heads the trace for Sentry (none arrived
+/// with it), borrowed from its Sentry client's options as Sentry SDKs build it:
+/// `trace_id`, `public_key`, `sampled`, `release`, `environment`.
+///
+/// `sample_rate` is left out: OpenTelemetry's sampler decided, not Sentry's rate, and a
+/// rate that did not decide would skew Sentry's extrapolation.
+pub(crate) struct HeadSamplingContext<'a> {
+    trace_id: [u8; 32],
+    sampled: bool,
+    options: &'a sentry_core::ClientOptions,
+}
+
+impl<'a> HeadSamplingContext<'a> {
+    /// The context of trace `trace_id` for a client with `options`; `None` without a DSN.
+    pub(crate) fn new(
+        trace_id: TraceId,
+        sampled: bool,
+        options: &'a sentry_core::ClientOptions,
+    ) -> Option<Self> {
+        options.dsn.as_ref()?;
+        let mut hex = [0; 32];
+        hex::encode(u128::from_be_bytes(trace_id.to_bytes()), &mut hex);
+        Some(HeadSamplingContext {
+            trace_id: hex,
+            sampled,
+            options,
+        })
+    }
+
+    /// The entries as `baggage` keys and values, without allocating.
+    pub(crate) fn baggage_entries(&self) -> Vec<(&str, &str)> {
+        let mut entries = Vec::with_capacity(5);
+        // Hex digits are ASCII.
+        if let Ok(trace_id) = std::str::from_utf8(&self.trace_id) {
+            entries.push(("sentry-trace_id", trace_id));
+        }
+        if let Some(dsn) = &self.options.dsn {
+            entries.push(("sentry-public_key", dsn.public_key()));
+        }
+        entries.push((
+            "sentry-sampled",
+            if self.sampled { "true" } else { "false" },
+        ));
+        if let Some(release) = &self.options.release {
+            entries.push(("sentry-release", release));
+        }
+        if let Some(environment) = &self.options.environment {
+            entries.push(("sentry-environment", environment));
+        }
+        entries
+    }
+}
+
+#[cfg(test)]
+mod head_tests {
+    use super::*;
+
+    #[test]
+    fn a_head_sends_what_sentry_sdks_send_and_no_rate() {
+        let mut options = sentry_core::ClientOptions::new()
+            .dsn("https://49d0f7386ad645858ae85020e393bef3@o1.ingest.sentry.io/42");
+        options.release = Some("orders@1.4.0".into());
+        options = options.traces_sample_rate(0.25);
+        let trace_id = TraceId::from(0x771a43a4192642f0b136d5159a501700);
+        let head = HeadSamplingContext::new(trace_id, true, &options).unwrap();
+        assert_eq!(
+            head.baggage_entries(),
+            [
+                ("sentry-trace_id", "771a43a4192642f0b136d5159a501700"),
+                ("sentry-public_key", "49d0f7386ad645858ae85020e393bef3"),
+                ("sentry-sampled", "true"),
+                ("sentry-release", "orders@1.4.0"),
+            ]
+        );
+        assert!(
+            HeadSamplingContext::new(trace_id, true, &sentry_core::ClientOptions::new()).is_none()
+        );
+    }
+}

@@ -10,6 +10,11 @@
 //!   become one Sentry event linked both ways with the span. [`CorrelationConfig`] holds
 //!   the options all adapters share; [`TraceContextIntegration`] stamps events captured
 //!   outside requests;
+//! - the client side ([`ClientCall`]): an HTTP client adapter hands over a
+//!   [`ClientRequestView`], writes the trace headers of the returned call's client span into
+//!   the request, and reports the response; a failed response naming the Sentry event its
+//!   service reported becomes a [`DownstreamReport`] of the server request the call ran in.
+//!   [`inject_context`] writes the trace headers into any `http::HeaderMap`;
 //! - the header codecs, each strict where the stock OpenTelemetry propagators are lenient:
 //!
 //! | header | module | rules |
@@ -55,8 +60,11 @@
 #![forbid(unsafe_code)]
 
 pub mod baggage;
+mod client_call;
+mod client_config;
 mod config;
 mod current_trace;
+pub mod downstream_report;
 pub mod dynamic_sampling_context;
 mod event_link;
 mod exception;
@@ -64,6 +72,7 @@ mod failure;
 mod failure_report;
 mod forwarded;
 mod handler_error;
+mod header_injection;
 mod header_lines;
 mod hex;
 mod http_method;
@@ -80,19 +89,24 @@ pub mod sentry_trace;
 mod server_address;
 pub mod server_request;
 pub mod server_span;
-mod server_tracer;
+mod span_tracer;
 mod trace_context_integration;
 pub mod traceparent;
 pub mod tracestate;
+mod url_full;
 
 pub use baggage::{BaggageMember, BaggageMemberError};
+pub use client_call::{CANCELLED, ClientCall, ClientRequestView, URL_TEMPLATE_ATTRIBUTE};
+pub use client_config::ClientConfig;
 pub use config::{CorrelationConfig, SENTRY_EVENT_ID_HEADER};
 pub use current_trace::CurrentTrace;
+pub use downstream_report::DownstreamReport;
 pub use dynamic_sampling_context::DynamicSamplingContext;
 pub use event_link::{EventLink, MissingPlaceholder};
 pub use failure::{ClassifyFailure, ResponseSummary, ServerErrors};
 pub use forwarded::{ForwardingHeaders, TrustedProxies};
 pub use handler_error::{HandlerError, OpaqueError};
+pub use header_injection::{inject_context, inject_current_context};
 pub use http_method::{DEFAULT_KNOWN_METHODS, KnownMethods};
 pub use incoming_trace::{IncomingTrace, ParentHeader, RemoteParent};
 pub use propagator::CorrelationPropagator;

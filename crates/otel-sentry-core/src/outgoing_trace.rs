@@ -12,7 +12,7 @@
 //! Sentry SDKs' `tracePropagationTargets` does) is the HTTP client adapter's job.
 
 use opentelemetry::Context;
-use opentelemetry::baggage::BaggageExt;
+use opentelemetry::baggage::{Baggage, BaggageExt};
 use opentelemetry::propagation::Injector;
 use opentelemetry::trace::{SpanContext, TraceContextExt, TraceFlags};
 
@@ -70,6 +70,23 @@ fn continuation<'a>(cx: &'a Context, current: &SpanContext) -> Option<&'a Contin
 ///
 /// Nothing but the baggage is written for a context without a valid span.
 pub fn inject(cx: &Context, injector: &mut dyn Injector) {
+    inject_with(cx, &Baggage::new(), &[], injector);
+}
+
+/// Like [`inject`], for a request that already carries baggage, from a service that may
+/// head the trace for Sentry.
+///
+/// `request_baggage` is kept: its entries win over the context's entries of the same
+/// keys, and its `sentry-` entries, if it has any, replace Sentry's sampling context.
+/// `head_sampling_entries` (`sentry-` keys and values) go out when the trace arrived
+/// without Sentry's sampling context: this service then starts it for the services after
+/// it.
+pub fn inject_with(
+    cx: &Context,
+    request_baggage: &Baggage,
+    head_sampling_entries: &[(&str, &str)],
+    injector: &mut dyn Injector,
+) {
     let span = cx.span();
     let span_context = span.span_context();
     if let Some(traceparent) = traceparent(cx) {
@@ -82,19 +99,32 @@ pub fn inject(cx: &Context, injector: &mut dyn Injector) {
         sentry_trace.inject(injector);
     }
 
-    let sampling_context = sampling_context(cx);
-    let sentry_entries = sampling_context
-        .into_iter()
-        .flat_map(DynamicSamplingContext::baggage_entries)
-        .map(|(key, value)| (key, value, ""));
-    let other_entries = cx
-        .baggage()
+    let request_has_sentry_entries = request_baggage
+        .iter()
+        .any(|(key, _)| key.as_str().starts_with(SENTRY_BAGGAGE_PREFIX));
+    let received = sampling_context(cx);
+    let sentry_entries: &mut dyn Iterator<Item = (&str, &str)> = match received {
+        _ if request_has_sentry_entries => &mut std::iter::empty(),
+        Some(received) => &mut received.baggage_entries(),
+        None => &mut head_sampling_entries.iter().copied(),
+    };
+    let sends_sampling_context =
+        !request_has_sentry_entries && (received.is_some() || !head_sampling_entries.is_empty());
+    let sentry_entries = sentry_entries.map(|(key, value)| (key, value, ""));
+    let request_entries = request_baggage
+        .iter()
+        .map(|(key, (value, metadata))| (key.as_str(), value.as_str(), metadata.as_str()));
+    let context_baggage = cx.baggage();
+    let context_entries = context_baggage
         .iter()
         .filter(|(key, _)| {
-            sampling_context.is_none() || !key.as_str().starts_with(SENTRY_BAGGAGE_PREFIX)
+            let sentry_key = key.as_str().starts_with(SENTRY_BAGGAGE_PREFIX);
+            !(sentry_key && (sends_sampling_context || request_has_sentry_entries))
+                && request_baggage.get(key.as_str()).is_none()
         })
         .map(|(key, (value, metadata))| (key.as_str(), value.as_str(), metadata.as_str()));
-    if let Some(value) = baggage::header_value(sentry_entries.chain(other_entries)) {
+    let entries = sentry_entries.chain(request_entries).chain(context_entries);
+    if let Some(value) = baggage::header_value(entries) {
         injector.set(BAGGAGE_HEADER, value);
     }
 }

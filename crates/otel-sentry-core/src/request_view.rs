@@ -33,6 +33,19 @@ impl HttpVersion {
     }
 }
 
+impl From<http::Version> for HttpVersion {
+    /// The version of an `http` request or response; HTTP/1.1 for one `http` adds later.
+    fn from(version: http::Version) -> Self {
+        match version {
+            http::Version::HTTP_09 => HttpVersion::Http09,
+            http::Version::HTTP_10 => HttpVersion::Http10,
+            http::Version::HTTP_2 => HttpVersion::Http2,
+            http::Version::HTTP_3 => HttpVersion::Http3,
+            _ => HttpVersion::Http11,
+        }
+    }
+}
+
 /// A borrowed view of an incoming request: all the core needs to start its span and bind
 /// Sentry.
 ///

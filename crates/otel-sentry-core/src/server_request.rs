@@ -24,6 +24,7 @@ use sentry_core::Hub;
 use sentry_core::types::Uuid;
 
 use crate::config::{CorrelationConfig, SENTRY_EVENT_ID_HEADER};
+use crate::downstream_report::RequestCorrelation;
 use crate::exception;
 use crate::failure::ResponseSummary;
 use crate::failure_report::{self, Failure};
@@ -151,7 +152,10 @@ impl CorrelationConfig {
             .parent
             .as_ref()
             .map(|parent| parent.span_context.span_id());
-        let parent_cx = incoming.attach_to(&Context::new());
+        // Downstream calls record their reports here; see `downstream_report`.
+        let parent_cx = incoming
+            .attach_to(&Context::new())
+            .with_value(RequestCorrelation::default());
         let attributes = StartAttributes {
             name,
             method: &method,

@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use http::{Request, Response, Version};
+use http::{Request, Response};
 use http_body::Body;
 use otel_sentry_core::{CorrelationConfig, HttpVersion, RequestView};
 use tower::Service;
@@ -59,7 +59,7 @@ where
         let mut view = RequestView::new(
             request.method().as_str(),
             uri.path(),
-            http_version(request.version()),
+            HttpVersion::from(request.version()),
             &headers,
         );
         view.query = uri.query();
@@ -74,16 +74,6 @@ where
             Ok(future) => ResponseFuture::running(future, started),
             Err(panic) => ResponseFuture::panicked(started.respond_to_panic(&panic)),
         }
-    }
-}
-
-fn http_version(version: Version) -> HttpVersion {
-    match version {
-        Version::HTTP_09 => HttpVersion::Http09,
-        Version::HTTP_10 => HttpVersion::Http10,
-        Version::HTTP_2 => HttpVersion::Http2,
-        Version::HTTP_3 => HttpVersion::Http3,
-        _ => HttpVersion::Http11,
     }
 }
 

@@ -1,5 +1,5 @@
-//! The tracer that starts server spans, and what a request gets when no OpenTelemetry SDK
-//! records it.
+//! The tracer that starts server and client spans, and what a request gets when no
+//! OpenTelemetry SDK records it.
 //!
 //! A tracer passed in is kept (the SDK's own without boxing, so its spans take one
 //! allocation fewer). Otherwise the global tracer provider's is used, looked up once and
@@ -9,7 +9,8 @@
 //! Without a recording SDK, OpenTelemetry's no-op tracer answers with the caller's span
 //! context, and a shut-down SDK with an invalid one. Sentry events and response headers
 //! would then name the caller's span or no span at all; the request gets a span context of
-//! its own instead (the caller's trace id, a new span id), which records nothing.
+//! its own instead (the caller's trace id, or a new one, and a new span id), which records
+//! nothing. An outgoing request then still names a parent of its own in `traceparent`.
 
 use std::any::Any;
 use std::sync::{Arc, RwLock};
@@ -21,7 +22,7 @@ use opentelemetry_sdk::trace::{IdGenerator, RandomIdGenerator, SdkTracer};
 
 /// The tracer of a configuration; clones share it.
 #[derive(Clone, Default)]
-pub(crate) struct ServerTracer(Arc<Kind>);
+pub(crate) struct SpanTracer(Arc<Kind>);
 
 enum Kind {
     Sdk(SdkTracer),
@@ -36,7 +37,7 @@ impl Default for Kind {
     }
 }
 
-impl ServerTracer {
+impl SpanTracer {
     /// `tracer`, whatever its type.
     pub(crate) fn new<T, S>(tracer: T) -> Self
     where
@@ -47,7 +48,7 @@ impl ServerTracer {
             Some(sdk) => Kind::Sdk(sdk.clone()),
             None => Kind::Boxed(BoxedTracer::new(Box::new(tracer))),
         };
-        ServerTracer(Arc::new(kind))
+        SpanTracer(Arc::new(kind))
     }
 
     /// Whether a tracer was given (rather than the global provider's).

@@ -1,0 +1,190 @@
+//! A downstream service's word that it already reported a failure to Sentry.
+//!
+//! A server answering a failed request with [`SENTRY_EVENT_ID_HEADER`] says "this failure is
+//! in Sentry as event …". The HTTP client adapters read that header, record the event on
+//! their client span, and record a [`DownstreamReport`] in the state of the server request
+//! they run in, so that request can treat its own failure as a cascade of the downstream
+//! one rather than as a new root cause.
+//!
+//! The state travels in the OpenTelemetry [`Context`] of the server request, so it is found
+//! wherever that context is: in the handler, and in tasks spawned with it
+//! (`FutureExt::with_current_context`).
+
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use opentelemetry::Context;
+use opentelemetry::trace::SpanId;
+use sentry_core::types::Uuid;
+
+use crate::config::SENTRY_EVENT_ID_HEADER;
+
+/// The longest value read: a hyphenated UUID.
+const MAX_EVENT_ID_LEN: usize = 36;
+
+/// A failed downstream response that named the Sentry event its service reported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DownstreamReport {
+    /// The Sentry event the downstream service reported (or, for a cascade, the event of
+    /// its root cause).
+    pub event_id: Uuid,
+    /// The status code of the downstream response.
+    pub status: u16,
+    /// The client span of the call that received the response.
+    pub client_span_id: SpanId,
+}
+
+/// What the server request records about its downstream calls; a value of its `Context`.
+#[derive(Debug, Default)]
+pub(crate) struct RequestCorrelation {
+    /// The first report: the one a cascade points to.
+    first: OnceLock<DownstreamReport>,
+    reports: AtomicUsize,
+}
+
+impl RequestCorrelation {
+    /// The server request's state in `cx`, if `cx` belongs to one.
+    pub(crate) fn of(cx: &Context) -> Option<&Self> {
+        cx.get::<RequestCorrelation>()
+    }
+}
+
+impl DownstreamReport {
+    /// A report of event `event_id`, received with `status` on the call of `client_span_id`.
+    pub fn new(event_id: Uuid, status: u16, client_span_id: SpanId) -> Self {
+        DownstreamReport {
+            event_id,
+            status,
+            client_span_id,
+        }
+    }
+
+    /// Records this report in the server request `cx` belongs to; false when `cx` belongs
+    /// to none (a background job), where there is no request failure to relate it to.
+    pub fn record_in(self, cx: &Context) -> bool {
+        let Some(state) = RequestCorrelation::of(cx) else {
+            return false;
+        };
+        state.reports.fetch_add(1, Ordering::Relaxed);
+        // The first report wins: later ones are usually retries of the same failure.
+        let _ = state.first.set(self);
+        true
+    }
+
+    /// The first report recorded in the server request `cx` belongs to.
+    pub fn first_in(cx: &Context) -> Option<DownstreamReport> {
+        RequestCorrelation::of(cx)?.first.get().copied()
+    }
+
+    /// How many reports the server request `cx` belongs to has received.
+    pub fn count_in(cx: &Context) -> usize {
+        RequestCorrelation::of(cx).map_or(0, |state| state.reports.load(Ordering::Relaxed))
+    }
+
+    /// The first report recorded in the current server request (the one whose context is
+    /// attached on this thread).
+    ///
+    /// ```
+    /// use otel_sentry_core::DownstreamReport;
+    ///
+    /// // Outside a server request, nothing was recorded.
+    /// assert_eq!(DownstreamReport::current(), None);
+    /// ```
+    pub fn current() -> Option<DownstreamReport> {
+        Context::map_current(Self::first_in)
+    }
+}
+
+/// The event id in the lines of a response's [`SENTRY_EVENT_ID_HEADER`]: exactly one line
+/// holding a UUID (32 hex digits, or hyphenated) that is not nil.
+///
+/// Anything else names no event: absent, repeated (which line would be true?), oversized,
+/// or malformed. A `tracing` debug event says why a present header was ignored.
+///
+/// ```
+/// use otel_sentry_core::downstream_report::event_id_from_lines;
+///
+/// let id = event_id_from_lines([&b"0d2b4c5e7f8a9b1c2d3e4f5a6b7c8d9e"[..]]);
+/// assert_eq!(id.map(|id| id.simple().to_string()).as_deref(), Some("0d2b4c5e7f8a9b1c2d3e4f5a6b7c8d9e"));
+/// assert_eq!(event_id_from_lines([&b"not an id"[..]]), None);
+/// ```
+pub fn event_id_from_lines<'a>(lines: impl IntoIterator<Item = &'a [u8]>) -> Option<Uuid> {
+    let mut lines = lines.into_iter();
+    let line = lines.next()?;
+    if lines.next().is_some() {
+        tracing::debug!(
+            target: "otel_sentry::downstream_report",
+            header = SENTRY_EVENT_ID_HEADER,
+            "repeated header ignored"
+        );
+        return None;
+    }
+    let parsed = std::str::from_utf8(line)
+        .ok()
+        .map(str::trim)
+        .filter(|text| text.len() <= MAX_EVENT_ID_LEN)
+        .and_then(|text| Uuid::try_parse(text).ok())
+        .filter(|id| !id.is_nil());
+    if parsed.is_none() {
+        tracing::debug!(
+            target: "otel_sentry::downstream_report",
+            header = SENTRY_EVENT_ID_HEADER,
+            len = line.len(),
+            "malformed event id ignored"
+        );
+    }
+    parsed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ID: &str = "0d2b4c5e7f8a9b1c2d3e4f5a6b7c8d9e";
+
+    fn read(lines: &[&str]) -> Option<String> {
+        event_id_from_lines(lines.iter().map(|line| line.as_bytes()))
+            .map(|id| id.simple().to_string())
+    }
+
+    #[test]
+    fn one_well_formed_id_is_read_in_either_form() {
+        assert_eq!(read(&[ID]).as_deref(), Some(ID));
+        assert_eq!(
+            read(&["0d2b4c5e-7f8a-9b1c-2d3e-4f5a6b7c8d9e"]).as_deref(),
+            Some(ID)
+        );
+        assert_eq!(read(&[&format!(" {ID} ")]).as_deref(), Some(ID));
+    }
+
+    #[test]
+    fn anything_else_names_no_event() {
+        assert_eq!(read(&[]), None);
+        assert_eq!(read(&[ID, ID]), None, "repeated");
+        assert_eq!(read(&["00000000000000000000000000000000"]), None, "nil");
+        assert_eq!(read(&[&format!("{{{ID}}}")]), None, "braced");
+        assert_eq!(read(&[&format!("urn:uuid:{ID}")]), None, "oversized");
+        assert_eq!(read(&[&"f".repeat(10_000)]), None, "oversized");
+        assert_eq!(event_id_from_lines([&b"\xff\xfe"[..]]), None, "not UTF-8");
+    }
+
+    #[test]
+    fn the_first_report_of_a_request_is_kept_and_all_are_counted() {
+        let cx = Context::new().with_value(RequestCorrelation::default());
+        let first = DownstreamReport::new(Uuid::from_u128(1), 502, SpanId::from(1));
+        let second = DownstreamReport::new(Uuid::from_u128(2), 500, SpanId::from(2));
+        assert!(first.record_in(&cx));
+        assert!(second.record_in(&cx));
+        assert_eq!(DownstreamReport::first_in(&cx), Some(first));
+        assert_eq!(DownstreamReport::count_in(&cx), 2);
+    }
+
+    #[test]
+    fn outside_a_server_request_nothing_is_recorded() {
+        let report = DownstreamReport::new(Uuid::from_u128(1), 502, SpanId::from(1));
+        assert!(!report.record_in(&Context::new()));
+        assert_eq!(DownstreamReport::first_in(&Context::new()), None);
+        assert_eq!(DownstreamReport::count_in(&Context::new()), 0);
+    }
+}

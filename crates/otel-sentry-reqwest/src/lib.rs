@@ -1,0 +1,35 @@
+//! otel-sentry for reqwest: [`CorrelationMiddleware`] carries the trace of the request
+//! being handled to the next service, and reads whether that service already reported a
+//! failure to Sentry.
+//!
+//! ```
+//! use otel_sentry_reqwest::CorrelationMiddleware;
+//!
+//! let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+//!     .with(CorrelationMiddleware::new())
+//!     .build();
+//! ```
+//!
+//! Inside a handler served with `CorrelationLayer` (tower/axum) or `Correlation`
+//! (actix-web), each request through the client gets a client span under the server span,
+//! and the next service's server span becomes its child: one trace id across both
+//! services' spans and Sentry events. When the next service answers a failure with the id
+//! of the Sentry event it reported (its `response_event_id` option), the id lands on the
+//! client span and in the current request's [`DownstreamReport`], so this service can
+//! treat its own failure as a cascade.
+//!
+//! For plain reqwest, hyper or any client built on the `http` crate, [`inject_context`]
+//! and [`inject_current_context`] write the same headers into a `HeaderMap` (without a
+//! client span).
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod middleware;
+mod transport_error;
+mod url_template;
+
+pub use middleware::CorrelationMiddleware;
+pub use otel_sentry_core::{
+    ClientConfig, DownstreamReport, inject_context, inject_current_context,
+};
+pub use url_template::UrlTemplate;

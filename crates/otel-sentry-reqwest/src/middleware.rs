@@ -1,0 +1,158 @@
+//! [`CorrelationMiddleware`]: the reqwest-middleware adapter of the core's client call.
+
+use std::sync::Arc;
+
+use http::Extensions;
+use opentelemetry::Context;
+use opentelemetry::context::FutureExt as _;
+use opentelemetry::trace::{Span, Tracer};
+use otel_sentry_core::downstream_report::event_id_from_lines;
+use otel_sentry_core::{
+    ClientConfig, ClientRequestView, EventLink, HttpVersion, SENTRY_EVENT_ID_HEADER,
+};
+use reqwest::{Request, Response};
+use reqwest_middleware::{Error, Middleware, Next, Result};
+
+use crate::transport_error::{self, MIDDLEWARE_ERROR_TYPE, REQWEST_ERROR_TYPE};
+use crate::url_template::UrlTemplate;
+
+/// Carries the trace through reqwest: a client span per request, its trace headers on the
+/// request, and the downstream's "already reported" answer recorded.
+///
+/// ```
+/// use otel_sentry_reqwest::CorrelationMiddleware;
+///
+/// let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+///     .with(CorrelationMiddleware::new())
+///     .build();
+/// ```
+///
+/// Each request gets a client span (kind Client) as a child of the OpenTelemetry context it
+/// is sent in: inside a request handled by `CorrelationLayer` or `Correlation`, the server
+/// span; outside any (a background job), the span starts a new trace. The request carries
+/// `traceparent`, `tracestate`, `baggage` and `sentry-trace` with Sentry's `sentry-`
+/// baggage entries, so the next service continues the trace whether it runs OpenTelemetry
+/// or only a Sentry SDK. The caller's own `traceparent`, `tracestate` and `sentry-trace`
+/// are replaced (they cannot name this span); its `baggage` entries are kept and win over
+/// the context's (see [`inject_context`](otel_sentry_core::inject_context)).
+///
+/// A 4xx or 5xx response, or a transport error, marks the span Error; a failed response
+/// that names the Sentry event its service reported (`x-sentry-event-id`) puts that id on
+/// the span and records it in the current server request, for cascade handling. The
+/// response and the error are passed on unchanged: telemetry never fails a request.
+///
+/// Put it last in the chain (`.with` it after retry middleware) so each attempt gets a
+/// span and headers of its own.
+#[derive(Clone, Debug, Default)]
+pub struct CorrelationMiddleware {
+    config: Arc<ClientConfig>,
+}
+
+impl CorrelationMiddleware {
+    /// The middleware with the default configuration.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The middleware with `config`.
+    pub fn from_config(config: ClientConfig) -> Self {
+        CorrelationMiddleware {
+            config: Arc::new(config),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
+    fn map_config(self, f: impl FnOnce(ClientConfig) -> ClientConfig) -> Self {
+        Self::from_config(f(Arc::unwrap_or_clone(self.config)))
+    }
+
+    /// Start client spans with `tracer`; see [`ClientConfig::tracer`].
+    pub fn tracer<T, S>(self, tracer: T) -> Self
+    where
+        T: Tracer<Span = S> + Send + Sync + 'static,
+        S: Span + Send + Sync + 'static,
+    {
+        self.map_config(|config| config.tracer(tracer))
+    }
+
+    /// Link a downstream's reported event; see [`ClientConfig::event_link`].
+    pub fn event_link(self, link: EventLink) -> Self {
+        self.map_config(|config| config.event_link(link))
+    }
+
+    /// Leave an `http` breadcrumb per call; see [`ClientConfig::breadcrumbs`].
+    pub fn breadcrumbs(self, enabled: bool) -> Self {
+        self.map_config(|config| config.breadcrumbs(enabled))
+    }
+
+    /// Redact these query parameters; see [`ClientConfig::sensitive_query_params`].
+    pub fn sensitive_query_params<I, N>(self, names: I) -> Self
+    where
+        I: IntoIterator<Item = N>,
+        N: Into<String>,
+    {
+        self.map_config(|config| config.sensitive_query_params(names))
+    }
+
+    /// Record these methods by name; see [`ClientConfig::known_methods`].
+    pub fn known_methods<I, M>(self, methods: I) -> Self
+    where
+        I: IntoIterator<Item = M>,
+        M: Into<String>,
+    {
+        self.map_config(|config| config.known_methods(methods))
+    }
+}
+
+#[async_trait::async_trait]
+impl Middleware for CorrelationMiddleware {
+    async fn handle(
+        &self,
+        mut request: Request,
+        extensions: &mut Extensions,
+        next: Next<'_>,
+    ) -> Result<Response> {
+        let template = extensions.get::<UrlTemplate>().map(UrlTemplate::as_str);
+        let view = ClientRequestView::new(request.method().as_str(), request.url().as_str())
+            .url_template(template);
+        let call = self.config.start_call(&view, &Context::current());
+        call.inject_headers(request.headers_mut());
+
+        // Middleware further in (and its own spans) runs in the client span's context.
+        let result = next
+            .run(request, extensions)
+            .with_context(call.context().clone())
+            .await;
+        match &result {
+            Ok(response) => {
+                let status = response.status();
+                let reported = if status.is_client_error() || status.is_server_error() {
+                    let lines = response.headers().get_all(SENTRY_EVENT_ID_HEADER);
+                    event_id_from_lines(lines.iter().map(|line| line.as_bytes()))
+                } else {
+                    None
+                };
+                call.respond(
+                    status.as_u16(),
+                    HttpVersion::from(response.version()),
+                    reported,
+                );
+            }
+            Err(Error::Reqwest(error)) => call.fail(
+                error,
+                transport_error::error_type(error),
+                Some(REQWEST_ERROR_TYPE),
+            ),
+            Err(Error::Middleware(error)) => call.fail(
+                error.as_ref(),
+                transport_error::OTHER,
+                Some(MIDDLEWARE_ERROR_TYPE),
+            ),
+        }
+        result
+    }
+}
