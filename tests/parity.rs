@@ -5,10 +5,9 @@
 //! port in Sentry's request URL. Nothing else differs.
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
 
 use opentelemetry_sdk::trace::SpanData;
-use otel_sentry_test_support::{PaymentFailed, Served, Telemetry};
+use otel_sentry_test_support::{PaymentFailed, Served, Telemetry, serve_router};
 use sentry_core::protocol::{Context as SentryContext, Event};
 
 /// A handler that captures an event of its own: it must carry the request's ids and route.
@@ -48,17 +47,7 @@ async fn serve_axum() -> Served {
                 .tracer(telemetry.tracer())
                 .sentry_hub(telemetry.hub.clone()),
         );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
-    Served::new(format!("http://{addr}"), telemetry)
+    serve_router(app, telemetry).await
 }
 
 async fn serve_actix() -> Served {

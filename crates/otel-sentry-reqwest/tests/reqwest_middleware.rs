@@ -3,7 +3,7 @@
 //! through a real reqwest client; spans from the in-memory exporters, events from Sentry's
 //! test transports, one pair per service.
 
-use std::net::{SocketAddr, TcpListener};
+use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,7 +19,8 @@ use otel_sentry_actix::Correlation;
 use otel_sentry_core::SENTRY_EVENT_ID_HEADER;
 use otel_sentry_reqwest::{CorrelationMiddleware, DownstreamReport, UrlTemplate};
 use otel_sentry_test_support::{
-    PaymentFailed, Served, Telemetry, attribute, event_attribute, sentry_options, string,
+    PaymentFailed, Served, Telemetry, attribute, event_attribute, sentry_options, serve_router,
+    string,
 };
 use otel_sentry_tower::CorrelationLayer;
 use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
@@ -117,21 +118,7 @@ async fn serve_gateway(downstream_base: String) -> Served {
     let layer = CorrelationLayer::new()
         .tracer(telemetry.tracer())
         .sentry_hub(telemetry.hub.clone());
-    serve_axum(router.layer(layer), telemetry).await
-}
-
-async fn serve_axum(router: Router, telemetry: Telemetry) -> Served {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
-    Served::new(format!("http://{addr}"), telemetry)
+    serve_router(router.layer(layer), telemetry).await
 }
 
 async fn checkout(State(downstream): State<Arc<Downstream>>) -> String {
@@ -518,7 +505,7 @@ async fn a_transport_error_inside_a_request_leaves_the_caller_its_own_answer() {
         .route("/orders/{id}", get(fallback))
         .with_state(state)
         .layer(layer);
-    let gateway = serve_axum(router, telemetry).await;
+    let gateway = serve_router(router, telemetry).await;
 
     let response = gateway.get("/orders/7").await;
     assert_eq!(response.status(), 200);
@@ -670,7 +657,7 @@ async fn the_calls_before_a_failure_are_breadcrumbs_of_its_event() {
         .route("/fails", get(fails_after_call))
         .with_state(state)
         .layer(layer);
-    let gateway = serve_axum(router, telemetry).await;
+    let gateway = serve_router(router, telemetry).await;
 
     assert_eq!(gateway.get("/fails").await.status(), 500);
 

@@ -132,6 +132,20 @@ impl Served {
     }
 }
 
+/// Serves `router` on 127.0.0.1 (an ephemeral port, the peer address available to
+/// handlers as `ConnectInfo`) in a task of the current tokio runtime.
+pub async fn serve_router(router: axum::Router, telemetry: Telemetry) -> Served {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1");
+    let addr = listener.local_addr().expect("a local address");
+    tokio::spawn(async move {
+        let app = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(listener, app).await.expect("the server runs");
+    });
+    Served::new(format!("http://{addr}"), telemetry)
+}
+
 impl Deref for Served {
     type Target = Telemetry;
 

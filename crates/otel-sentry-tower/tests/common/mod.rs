@@ -2,10 +2,8 @@
 //! from opentelemetry_sdk's in-memory exporter and events from sentry's test transport.
 #![allow(dead_code)]
 
-use std::net::SocketAddr;
-
 use axum::Router;
-use otel_sentry_test_support::{Served, Telemetry, sentry_options};
+use otel_sentry_test_support::{Served, Telemetry, sentry_options, serve_router};
 use otel_sentry_tower::CorrelationLayer;
 use sentry_core::ClientOptions;
 
@@ -51,16 +49,5 @@ async fn serve_tracing(
     } else {
         base
     };
-    let app = router.layer(layer(base));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
-    Served::new(format!("http://{addr}"), telemetry)
+    serve_router(router.layer(layer(base)), telemetry).await
 }
