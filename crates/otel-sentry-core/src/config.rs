@@ -8,6 +8,7 @@ use opentelemetry::Context;
 use opentelemetry::trace::{Span, SpanBuilder, Tracer};
 use sentry_core::Hub;
 
+use crate::cascade_policy::CascadePolicy;
 use crate::event_link::EventLink;
 use crate::failure::{ClassifyFailure, FailurePolicy};
 use crate::forwarded::TrustedProxies;
@@ -49,6 +50,8 @@ pub struct CorrelationConfig {
     pub(crate) trusted_proxies: TrustedProxies,
     pub(crate) sensitive_query_params: SensitiveQueryParams,
     pub(crate) known_methods: KnownMethods,
+    pub(crate) cascade_policy: CascadePolicy,
+    pub(crate) fingerprint_by_trace: bool,
 
     pub(crate) host_names: InternedValues,
     pub(crate) user_agents: InternedValues,
@@ -140,6 +143,23 @@ impl CorrelationConfig {
         self
     }
 
+    /// What a failure caused by an already reported downstream failure sends to Sentry
+    /// (default: [`CascadePolicy::Suppress`], no second event). See
+    /// [`cascade_policy`](crate::cascade_policy) for what counts as a cascade.
+    pub fn cascade_policy(mut self, policy: CascadePolicy) -> Self {
+        self.cascade_policy = policy;
+        self
+    }
+
+    /// Fingerprint every event of a request `["otel-cascade", "{trace_id}"]`, so Sentry files
+    /// all the failures of one trace under one issue (default: off; Sentry's own grouping).
+    /// Meant for services that share one Sentry project: it also merges unrelated errors
+    /// that happen to share a trace.
+    pub fn fingerprint_by_trace(mut self, enabled: bool) -> Self {
+        self.fingerprint_by_trace = enabled;
+        self
+    }
+
     /// Starts a span with the configured tracer; returns `parent_cx` holding it.
     pub(crate) fn start_span(&self, builder: SpanBuilder, parent_cx: &Context) -> Context {
         self.tracer.start(builder, parent_cx)
@@ -170,6 +190,8 @@ impl fmt::Debug for CorrelationConfig {
             .field("trusted_proxies", &self.trusted_proxies)
             .field("sensitive_query_params", &self.sensitive_query_params)
             .field("known_methods", &self.known_methods)
+            .field("cascade_policy", &self.cascade_policy)
+            .field("fingerprint_by_trace", &self.fingerprint_by_trace)
             .finish()
     }
 }
@@ -239,6 +261,16 @@ macro_rules! correlation_config_methods {
             M: Into<String>,
         {
             self.map_config(|config| config.known_methods(methods))
+        }
+
+        /// Choose what a cascade sends to Sentry; see [`CorrelationConfig::cascade_policy`](otel_sentry_core::CorrelationConfig::cascade_policy).
+        pub fn cascade_policy(self, policy: $crate::CascadePolicy) -> Self {
+            self.map_config(|config| config.cascade_policy(policy))
+        }
+
+        /// Group a trace's events into one issue; see [`CorrelationConfig::fingerprint_by_trace`](otel_sentry_core::CorrelationConfig::fingerprint_by_trace).
+        pub fn fingerprint_by_trace(self, enabled: bool) -> Self {
+            self.map_config(|config| config.fingerprint_by_trace(enabled))
         }
     };
 }

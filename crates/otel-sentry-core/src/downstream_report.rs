@@ -11,7 +11,7 @@
 //! (`FutureExt::with_current_context`).
 
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use opentelemetry::Context;
 use opentelemetry::trace::SpanId;
@@ -41,12 +41,36 @@ pub(crate) struct RequestCorrelation {
     /// The first report: the one a cascade points to.
     first: OnceLock<DownstreamReport>,
     reports: AtomicUsize,
+    /// A root event the handler named; wins over the reports.
+    declared_root: OnceLock<Uuid>,
+    /// The handler declared its failure its own.
+    independent: AtomicBool,
 }
 
 impl RequestCorrelation {
     /// The server request's state in `cx`, if `cx` belongs to one.
     pub(crate) fn of(cx: &Context) -> Option<&Self> {
         cx.get::<RequestCorrelation>()
+    }
+
+    pub(crate) fn set_independent(&self) {
+        self.independent.store(true, Ordering::Relaxed);
+    }
+
+    pub(crate) fn declare_root(&self, event_id: Uuid) {
+        self.independent.store(false, Ordering::Relaxed);
+        let _ = self.declared_root.set(event_id);
+    }
+
+    /// The event this request's failure is a cascade of, if it is one.
+    pub(crate) fn root_event(&self) -> Option<Uuid> {
+        if self.independent.load(Ordering::Relaxed) {
+            return None;
+        }
+        self.declared_root
+            .get()
+            .or_else(|| self.first.get().map(|report| &report.event_id))
+            .copied()
     }
 }
 

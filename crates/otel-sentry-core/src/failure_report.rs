@@ -5,11 +5,16 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use opentelemetry::trace::SpanRef;
+use opentelemetry::trace::{TraceContextExt, TraceId};
+use opentelemetry::{Context, KeyValue};
 use sentry_core::Hub;
 use sentry_core::protocol::Event;
 use sentry_core::types::Uuid;
 
+use crate::cascade_policy::{
+    self, CASCADE_FINGERPRINT, CASCADE_ROOT_TAG, CascadePolicy, SENTRY_CASCADE_ATTRIBUTE,
+    SENTRY_CASCADE_ROOT_ATTRIBUTE,
+};
 use crate::config::CorrelationConfig;
 use crate::exception::{self, PANIC_TYPE, SpanException};
 use crate::handler_error::HandlerError;
@@ -30,27 +35,43 @@ pub(crate) enum Failure<'a> {
     },
 }
 
-/// Reports `failure`: the Sentry event's id, when Sentry accepted one.
+/// Reports `failure` of the request whose server span `cx` holds, applying the cascade
+/// policy when the failure is a cascade (see [`cascade_policy`](crate::cascade_policy)).
+///
+/// Returns the event that stands for the failure, for the response header and the
+/// adapters: the root event for a suppressed or grouped cascade, else the event captured
+/// (when Sentry accepted one).
 pub(crate) fn report(
     config: &CorrelationConfig,
     hub: Option<&Arc<Hub>>,
-    span: &SpanRef<'_>,
+    cx: &Context,
     failure: Failure<'_>,
 ) -> Option<Uuid> {
-    let (error_type, exception, event_id) = match failure {
+    let span = cx.span();
+    let cascade = cascade_policy::root_event(cx)
+        .map(|root| (root, config.cascade_policy))
+        .filter(|(_, policy)| *policy != CascadePolicy::Report);
+    let trace_id = span.span_context().trace_id();
+    let send = |event: Event<'static>| match (cascade, config.cascade_policy) {
+        (Some((_, CascadePolicy::Suppress)), _) => None,
+        // Under `Group` the root's event groups with its cascades: one key per trace.
+        (cascade, CascadePolicy::Group) => {
+            capture(hub, grouped(event, trace_id, cascade.map(|(root, _)| root)))
+        }
+        _ => capture(hub, event),
+    };
+    let (error_type, exception, own_event_id) = match failure {
         Failure::Error(error) => {
             let exception = SpanException::from_error(error.error, error.type_name);
-            let event_id = capture(
-                hub,
-                exception::event_from_error(error.error, error.type_name),
-            );
+            let event_id = send(exception::event_from_error(error.error, error.type_name));
             (Cow::Owned(exception.ty.clone()), exception, event_id)
         }
         Failure::Panic(panic) => {
             let exception = SpanException::from_panic(panic.message());
             let event_id = match panic.reported() {
+                // Sentry's panic hook sent it already: it stays the event of this failure.
                 Some(id) => (!id.is_nil()).then_some(id),
-                None => capture(hub, exception::event_from_panic(&exception.message)),
+                None => send(exception::event_from_panic(&exception.message)),
             };
             (Cow::Borrowed(PANIC_TYPE), exception, event_id)
         }
@@ -60,7 +81,7 @@ pub(crate) fn report(
             status,
         } => {
             let message = exception::status_message(method, route, status);
-            let event_id = capture(hub, exception::event_from_status(&message));
+            let event_id = send(exception::event_from_status(&message));
             (
                 Cow::Owned(status.to_string()),
                 SpanException::from_status(status, message),
@@ -68,8 +89,34 @@ pub(crate) fn report(
             )
         }
     };
-    server_span::record_failure(config, span, error_type, &exception, event_id);
-    event_id
+    let root = cascade.map(|(root, _)| root);
+    let span_event_id = own_event_id.or(root);
+    server_span::record_failure(config, &span, error_type, &exception, span_event_id);
+    if let Some(root) = root {
+        span.set_attribute(KeyValue::new(SENTRY_CASCADE_ATTRIBUTE, true));
+        if own_event_id.is_some() {
+            span.set_attribute(KeyValue::new(
+                SENTRY_CASCADE_ROOT_ATTRIBUTE,
+                root.simple().to_string(),
+            ));
+        }
+    }
+    root.or(own_event_id)
+}
+
+/// `event` fingerprinted to group with its trace's other events; a cascade's tagged with
+/// its root event.
+fn grouped(mut event: Event<'static>, trace_id: TraceId, root: Option<Uuid>) -> Event<'static> {
+    event.fingerprint = Cow::Owned(vec![
+        Cow::Borrowed(CASCADE_FINGERPRINT),
+        Cow::Owned(trace_id.to_string()),
+    ]);
+    if let Some(root) = root {
+        event
+            .tags
+            .insert(CASCADE_ROOT_TAG.to_owned(), root.simple().to_string());
+    }
+    event
 }
 
 /// Captures `event` through `hub`; the id when Sentry accepted it (a nil id means it was

@@ -60,6 +60,7 @@
 #![forbid(unsafe_code)]
 
 pub mod baggage;
+pub mod cascade_policy;
 mod client_call;
 mod client_config;
 mod config;
@@ -96,6 +97,7 @@ pub mod tracestate;
 mod url_full;
 
 pub use baggage::{BaggageMember, BaggageMemberError};
+pub use cascade_policy::{CascadePolicy, declare_cascade_of, declare_failure_independent};
 pub use client_call::{CANCELLED, ClientCall, ClientRequestView, URL_TEMPLATE_ATTRIBUTE};
 pub use client_config::ClientConfig;
 pub use config::{CorrelationConfig, SENTRY_EVENT_ID_HEADER};

@@ -14,6 +14,7 @@
 //!   headers that carry credentials (`Authorization`, `Cookie`, `Set-Cookie`, API keys,
 //!   forwarding headers…), cookies and the client address only with `send_default_pii`.
 
+use std::borrow::Cow;
 use std::net::IpAddr;
 use std::sync::{Arc, OnceLock};
 
@@ -22,6 +23,7 @@ use opentelemetry::trace::{SpanId, TraceId};
 use sentry_core::Hub;
 use sentry_core::protocol::{self, Event, Map, TraceContext};
 
+use crate::cascade_policy::CASCADE_FINGERPRINT;
 use crate::http_method::RecordedMethod;
 use crate::route_lookup;
 
@@ -98,6 +100,8 @@ pub(crate) struct RequestStamp {
     /// [`route_lookup`](crate::route_lookup)). Without one, the method names the transaction.
     pub(crate) route: OnceLock<StringValue>,
     pub(crate) request: RequestData,
+    /// Fingerprint every event by the trace id (see `CorrelationConfig::fingerprint_by_trace`).
+    pub(crate) fingerprint_by_trace: bool,
 }
 
 /// The request as Sentry shows it, kept raw and turned into Sentry's form only when an
@@ -142,6 +146,12 @@ impl RequestStamp {
         }
         if event.request.is_none() {
             event.request = Some(self.request.to_sentry());
+        }
+        if self.fingerprint_by_trace {
+            event.fingerprint = Cow::Owned(vec![
+                Cow::Borrowed(CASCADE_FINGERPRINT),
+                Cow::Owned(self.trace_id.to_string()),
+            ]);
         }
         event
     }

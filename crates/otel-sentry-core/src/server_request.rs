@@ -197,6 +197,7 @@ impl CorrelationConfig {
                     client: origin.client,
                     send_default_pii: client.options().send_default_pii,
                 },
+                fingerprint_by_trace: self.fingerprint_by_trace,
             });
             request_stamp = Some(Arc::clone(&stamp));
             sentry_binding::request_hub(&parent_hub, stamp)
@@ -313,7 +314,7 @@ impl ServerRequest {
         };
         (
             true,
-            failure_report::report(&self.config, self.hub.as_ref(), &span, failure),
+            failure_report::report(&self.config, self.hub.as_ref(), &self.cx, failure),
         )
     }
 
@@ -330,7 +331,7 @@ impl ServerRequest {
         failure_report::report(
             &self.config,
             self.hub.as_ref(),
-            &span,
+            &self.cx,
             Failure::Panic(panic),
         )
     }
@@ -343,7 +344,7 @@ impl ServerRequest {
         failure_report::report(
             &self.config,
             self.hub.as_ref(),
-            &span,
+            &self.cx,
             Failure::Error(error),
         );
         span.end();
@@ -523,7 +524,7 @@ impl ResponseInProgress {
                     failure_report::report(
                         &self.config,
                         self.hub.as_ref(),
-                        &span,
+                        &self.cx,
                         Failure::Panic(&panic),
                     );
                     span.end();
@@ -550,7 +551,7 @@ impl ResponseInProgress {
             failure_report::report(
                 &self.config,
                 self.hub.as_ref(),
-                &span,
+                &self.cx,
                 Failure::Error(error),
             );
         }

@@ -643,6 +643,8 @@ async fn the_calls_before_a_failure_are_breadcrumbs_of_its_event() {
     let orders = serve_orders().await;
     async fn fails_after_call(State(downstream): State<Arc<Downstream>>) -> StatusCode {
         let _ = downstream.get("/busy").await;
+        // B reported its 503: without this, A's failure would be a suppressed cascade.
+        otel_sentry_core::declare_failure_independent();
         StatusCode::INTERNAL_SERVER_ERROR
     }
     let telemetry = Telemetry::new(Some(sentry_options()));
