@@ -41,6 +41,16 @@ struct Downstream {
     url: String,
 }
 
+impl Downstream {
+    /// Calls the downstream service; any failure of it is this service's `DownstreamFailed`.
+    async fn call(&self, service: &'static str) -> Result<(), DownstreamFailed> {
+        match self.client.get(&self.url).send().await {
+            Ok(response) if response.status().is_success() => Ok(()),
+            _ => Err(DownstreamFailed(service)),
+        }
+    }
+}
+
 fn downstream(telemetry: &Telemetry, url: String) -> Arc<Downstream> {
     let client = ClientBuilder::new(reqwest::Client::new())
         .with(CorrelationMiddleware::new().tracer(telemetry.tracer()))
@@ -71,17 +81,8 @@ async fn serve_orders(policy: CascadePolicy, payments: &Served) -> Served {
     async fn pay(
         downstream: actix_web::web::Data<Downstream>,
     ) -> Result<&'static str, otel_sentry_actix::ErrorResponse> {
-        let response = downstream
-            .client
-            .get(&downstream.url)
-            .send()
-            .await
-            .map_err(|_| DownstreamFailed("payments"))?;
-        if response.status().is_success() {
-            Ok("paid")
-        } else {
-            Err(DownstreamFailed("payments").into())
-        }
+        downstream.call("payments").await?;
+        Ok("paid")
     }
     let telemetry = Telemetry::new(Some(sentry_options()));
     let state = actix_web::web::Data::from(downstream(&telemetry, payments.url("/charge")));
@@ -111,17 +112,8 @@ async fn serve_gateway(policy: CascadePolicy, orders: &Served) -> Served {
     async fn checkout(
         State(downstream): State<Arc<Downstream>>,
     ) -> Result<&'static str, ErrorResponse> {
-        let response = downstream
-            .client
-            .get(&downstream.url)
-            .send()
-            .await
-            .map_err(|_| DownstreamFailed("orders"))?;
-        if response.status().is_success() {
-            Ok("checked out")
-        } else {
-            Err(DownstreamFailed("orders").into())
-        }
+        downstream.call("orders").await?;
+        Ok("checked out")
     }
     let telemetry = Telemetry::new(Some(sentry_options()));
     let state = downstream(&telemetry, orders.url("/orders/7/pay"));
