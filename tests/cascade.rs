@@ -1,128 +1,34 @@
 //! One failure, one alert: a three-service cascade over real sockets on 127.0.0.1 — gateway
 //! (axum) → orders (actix-web) → payments (axum), joined by `CorrelationMiddleware` — under
-//! each cascade policy. Every service answers failures with their event id; each has its
-//! own in-memory exporter and Sentry test transport.
+//! each cascade policy, and with the windowed deduplication transport. Every service
+//! answers failures with their event id; each has its own in-memory exporter and Sentry
+//! test transport.
 
-use std::net::TcpListener;
+mod cascade_services;
+
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
+use cascade_services::{
+    Downstream, DownstreamFailed, downstream, layer, serve_all, serve_payments,
+};
 use opentelemetry::trace::{SpanKind, Status};
 use opentelemetry_sdk::trace::SpanData;
-use otel_sentry_actix::Correlation;
-use otel_sentry_core::CascadePolicy;
-use otel_sentry_reqwest::CorrelationMiddleware;
+use otel_sentry_core::cascade_window::{CASCADING_ERRORS, CASCADING_ERRORS_SUPPRESSED};
+use otel_sentry_core::{CascadePolicy, CascadeWindow};
 use otel_sentry_test_support::{
     PaymentFailed, Served, Telemetry, attribute, sentry_options, serve_router, string,
 };
 use otel_sentry_tower::CorrelationLayer;
 use otel_sentry_tower::axum::ErrorResponse;
-use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
-use sentry_core::protocol::Event;
+use sentry_core::Hub;
+use sentry_core::protocol::{Event, Value};
+use sentry_core::test::TestTransport;
 
 const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
-
-/// A failure this service reports as its own, caused by a failed downstream call.
-#[derive(Debug)]
-struct DownstreamFailed(&'static str);
-
-impl std::fmt::Display for DownstreamFailed {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} failed", self.0)
-    }
-}
-
-impl std::error::Error for DownstreamFailed {}
-
-struct Downstream {
-    client: ClientWithMiddleware,
-    url: String,
-}
-
-impl Downstream {
-    /// Calls the downstream service; any failure of it is this service's `DownstreamFailed`.
-    async fn call(&self, service: &'static str) -> Result<(), DownstreamFailed> {
-        match self.client.get(&self.url).send().await {
-            Ok(response) if response.status().is_success() => Ok(()),
-            _ => Err(DownstreamFailed(service)),
-        }
-    }
-}
-
-fn downstream(telemetry: &Telemetry, url: String) -> Arc<Downstream> {
-    let client = ClientBuilder::new(reqwest::Client::new())
-        .with(CorrelationMiddleware::new().tracer(telemetry.tracer()))
-        .build();
-    Arc::new(Downstream { client, url })
-}
-
-fn layer(telemetry: &Telemetry, policy: CascadePolicy) -> CorrelationLayer {
-    CorrelationLayer::new()
-        .tracer(telemetry.tracer())
-        .sentry_hub(telemetry.hub.clone())
-        .response_event_id(true)
-        .cascade_policy(policy)
-}
-
-async fn serve_payments(policy: CascadePolicy) -> Served {
-    let telemetry = Telemetry::new(Some(sentry_options()));
-    let router = Router::new()
-        .route(
-            "/charge",
-            get(|| async { Err::<&str, _>(ErrorResponse::from(PaymentFailed::card_declined(51))) }),
-        )
-        .layer(layer(&telemetry, policy));
-    serve_router(router, telemetry).await
-}
-
-async fn serve_orders(policy: CascadePolicy, payments: &Served) -> Served {
-    async fn pay(
-        downstream: actix_web::web::Data<Downstream>,
-    ) -> Result<&'static str, otel_sentry_actix::ErrorResponse> {
-        downstream.call("payments").await?;
-        Ok("paid")
-    }
-    let telemetry = Telemetry::new(Some(sentry_options()));
-    let state = actix_web::web::Data::from(downstream(&telemetry, payments.url("/charge")));
-    let correlation = Correlation::new()
-        .tracer(telemetry.tracer())
-        .sentry_hub(telemetry.hub.clone())
-        .response_event_id(true)
-        .cascade_policy(policy);
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let server = actix_web::HttpServer::new(move || {
-        actix_web::App::new()
-            .app_data(state.clone())
-            .wrap(correlation.clone())
-            .route("/orders/{id}/pay", actix_web::web::get().to(pay))
-    })
-    .workers(1)
-    .disable_signals()
-    .listen(listener)
-    .unwrap()
-    .run();
-    actix_web::rt::spawn(server);
-    Served::new(format!("http://{addr}"), telemetry)
-}
-
-async fn serve_gateway(policy: CascadePolicy, orders: &Served) -> Served {
-    async fn checkout(
-        State(downstream): State<Arc<Downstream>>,
-    ) -> Result<&'static str, ErrorResponse> {
-        downstream.call("orders").await?;
-        Ok("checked out")
-    }
-    let telemetry = Telemetry::new(Some(sentry_options()));
-    let state = downstream(&telemetry, orders.url("/orders/7/pay"));
-    let router = Router::new()
-        .route("/checkout", get(checkout))
-        .with_state(state)
-        .layer(layer(&telemetry, policy));
-    serve_router(router, telemetry).await
-}
 
 /// The three services' server spans and events after one failing checkout.
 struct Outcome {
@@ -132,9 +38,7 @@ struct Outcome {
 }
 
 async fn cascade(policy: CascadePolicy) -> Outcome {
-    let payments = serve_payments(policy).await;
-    let orders = serve_orders(policy, &payments).await;
-    let gateway = serve_gateway(policy, &orders).await;
+    let [gateway, orders, payments] = serve_all(policy, Telemetry::with_sentry).await;
 
     let traceparent = format!("00-{TRACE_ID}-00f067aa0ba902b7-01");
     let response = gateway
@@ -272,6 +176,56 @@ async fn report_sends_three_ordinary_events() {
     );
 }
 
+#[actix_web::test]
+async fn the_cascade_window_sends_one_event_when_every_service_reports() {
+    // Services sharing one process and one Sentry client, each reporting its own failure
+    // (as services do whose downstream does not name its event): the window decides.
+    let sent = TestTransport::new();
+    let config = CorrelationLayer::new()
+        .cascade_window(CascadeWindow::new().window(Duration::from_secs(600)));
+    let mut options = sentry_options();
+    options.transport = Some(config.sentry_transport(sent.clone()));
+    let client = Arc::new(sentry_core::Client::from(options));
+    let hub = Arc::new(Hub::new(Some(client.clone()), Default::default()));
+    let [gateway, ..] = serve_all(CascadePolicy::Report, || {
+        let mut telemetry = Telemetry::new(None);
+        telemetry.hub = hub.clone();
+        telemetry
+    })
+    .await;
+
+    let traceparent = format!("00-{TRACE_ID}-00f067aa0ba902b7-01");
+    let response = gateway
+        .get_with("/checkout", &[("traceparent", &traceparent)])
+        .await;
+    assert_eq!(response.status(), 500);
+    assert!(
+        sent.fetch_and_clear_events().is_empty(),
+        "held for the window"
+    );
+
+    assert!(client.flush(Some(Duration::from_secs(2))));
+    let events = sent.fetch_and_clear_events();
+    assert_eq!(events.len(), 1, "one event for the failing trace");
+    let root = &events[0];
+    assert_eq!(exception_type(root), std::any::type_name::<PaymentFailed>());
+    assert_eq!(root.tags["otel.trace_id"], TRACE_ID);
+    assert_eq!(root.extra[CASCADING_ERRORS_SUPPRESSED], 2);
+    let Value::Array(suppressed) = &root.extra[CASCADING_ERRORS] else {
+        panic!("a summary of the suppressed events");
+    };
+    let messages: Vec<&Value> = suppressed.iter().map(|entry| &entry["message"]).collect();
+    assert_eq!(
+        messages,
+        ["payments failed", "orders failed"],
+        "orders, then gateway"
+    );
+    for entry in suppressed {
+        assert_eq!(entry["type"], std::any::type_name::<DownstreamFailed>());
+        assert_eq!(entry["span_id"].as_str().map(str::len), Some(16));
+    }
+}
+
 /// A service calling payments, whose handler first declares what its failure is.
 async fn serve_caller(
     payments: &Served,
@@ -296,7 +250,7 @@ async fn serve_caller(
 
 #[actix_web::test]
 async fn a_handler_can_declare_its_failure_its_own_or_a_cascade() {
-    let payments = serve_payments(CascadePolicy::Suppress).await;
+    let payments = serve_payments(CascadePolicy::Suppress, Telemetry::with_sentry()).await;
 
     // Its own failure, although payments failed: reported.
     let independent = serve_caller(
@@ -335,7 +289,7 @@ async fn a_handler_can_declare_its_failure_its_own_or_a_cascade() {
 
 #[actix_web::test]
 async fn fingerprint_by_trace_groups_every_event_of_a_request() {
-    let payments = serve_payments(CascadePolicy::Suppress).await;
+    let payments = serve_payments(CascadePolicy::Suppress, Telemetry::with_sentry()).await;
     let caller = serve_caller(
         &payments,
         || {

@@ -9,6 +9,7 @@ use opentelemetry::trace::{Span, SpanBuilder, Tracer};
 use sentry_core::Hub;
 
 use crate::cascade_policy::CascadePolicy;
+use crate::cascade_window::CascadeWindow;
 use crate::event_link::EventLink;
 use crate::failure::{ClassifyFailure, FailurePolicy};
 use crate::forwarded::TrustedProxies;
@@ -52,6 +53,7 @@ pub struct CorrelationConfig {
     pub(crate) known_methods: KnownMethods,
     pub(crate) cascade_policy: CascadePolicy,
     pub(crate) fingerprint_by_trace: bool,
+    cascade_window: CascadeWindow,
 
     pub(crate) host_names: InternedValues,
     pub(crate) user_agents: InternedValues,
@@ -160,6 +162,37 @@ impl CorrelationConfig {
         self
     }
 
+    /// The settings of the windowed deduplication transport [`sentry_transport`] makes
+    /// (default: [`CascadeWindow::new`], a 5 second window).
+    ///
+    /// [`sentry_transport`]: Self::sentry_transport
+    pub fn cascade_window(mut self, window: CascadeWindow) -> Self {
+        self.cascade_window = window;
+        self
+    }
+
+    /// Wraps the Sentry transport factory `inner` in the [windowed deduplication
+    /// transport](crate::cascade_window) configured by [`cascade_window`](Self::cascade_window),
+    /// for `ClientOptions::transport`: one event per failing trace even where no downstream
+    /// answered with its event id. Optional; the [`cascade_policy`](Self::cascade_policy)
+    /// works without it.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use otel_sentry_core::{CascadeWindow, CorrelationConfig};
+    ///
+    /// let config = CorrelationConfig::new()
+    ///     .cascade_window(CascadeWindow::new().window(Duration::from_secs(3)));
+    /// let mut options = sentry_core::ClientOptions::default();
+    /// options.transport = Some(config.sentry_transport(sentry_core::test::TestTransport::new()));
+    /// ```
+    pub fn sentry_transport<F: sentry_core::TransportFactory + 'static>(
+        &self,
+        inner: F,
+    ) -> Arc<dyn sentry_core::TransportFactory> {
+        self.cascade_window.clone().wrap(inner)
+    }
+
     /// Starts a span with the configured tracer; returns `parent_cx` holding it.
     pub(crate) fn start_span(&self, builder: SpanBuilder, parent_cx: &Context) -> Context {
         self.tracer.start(builder, parent_cx)
@@ -192,12 +225,14 @@ impl fmt::Debug for CorrelationConfig {
             .field("known_methods", &self.known_methods)
             .field("cascade_policy", &self.cascade_policy)
             .field("fingerprint_by_trace", &self.fingerprint_by_trace)
+            .field("cascade_window", &self.cascade_window)
             .finish()
     }
 }
 
 /// The builder methods of [`CorrelationConfig`], for an adapter's layer or middleware type
-/// that has `fn map_config(self, f: impl FnOnce(CorrelationConfig) -> CorrelationConfig) -> Self`:
+/// that has `fn map_config(self, f: impl FnOnce(CorrelationConfig) -> CorrelationConfig) -> Self`
+/// and `fn config(&self) -> &CorrelationConfig`:
 /// every adapter offers the same options, each documented once, here.
 #[doc(hidden)]
 #[macro_export]
@@ -271,6 +306,22 @@ macro_rules! correlation_config_methods {
         /// Group a trace's events into one issue; see [`CorrelationConfig::fingerprint_by_trace`](otel_sentry_core::CorrelationConfig::fingerprint_by_trace).
         pub fn fingerprint_by_trace(self, enabled: bool) -> Self {
             self.map_config(|config| config.fingerprint_by_trace(enabled))
+        }
+
+        /// Set the windowed deduplication transport's settings; see [`CorrelationConfig::cascade_window`](otel_sentry_core::CorrelationConfig::cascade_window).
+        pub fn cascade_window(self, window: $crate::CascadeWindow) -> Self {
+            self.map_config(|config| config.cascade_window(window))
+        }
+
+        /// Wrap a Sentry transport factory in the windowed deduplication transport; see [`CorrelationConfig::sentry_transport`](otel_sentry_core::CorrelationConfig::sentry_transport).
+        pub fn sentry_transport<F>(
+            &self,
+            inner: F,
+        ) -> ::std::sync::Arc<dyn $crate::__private::sentry_core::TransportFactory>
+        where
+            F: $crate::__private::sentry_core::TransportFactory + 'static,
+        {
+            self.config().sentry_transport(inner)
         }
     };
 }

@@ -61,6 +61,7 @@
 
 pub mod baggage;
 pub mod cascade_policy;
+pub mod cascade_window;
 mod client_call;
 mod client_config;
 mod config;
@@ -98,6 +99,7 @@ mod url_full;
 
 pub use baggage::{BaggageMember, BaggageMemberError};
 pub use cascade_policy::{CascadePolicy, declare_cascade_of, declare_failure_independent};
+pub use cascade_window::{CascadeWindow, CascadeWindowTransport};
 pub use client_call::{CANCELLED, ClientCall, ClientRequestView, URL_TEMPLATE_ATTRIBUTE};
 pub use client_config::ClientConfig;
 pub use config::{CorrelationConfig, SENTRY_EVENT_ID_HEADER};
