@@ -1,0 +1,202 @@
+//! The cascade against a real Sentry-compatible server, Bugsink, read back through its REST
+//! API. `scripts/bugsink-e2e.sh` (run by `.ci/run`) installs and starts Bugsink and runs
+//! this test with `BUGSINK_URL`, `BUGSINK_TOKEN`, `BUGSINK_PROJECT_ID` and `BUGSINK_DSN`;
+//! without them the test says so and checks nothing.
+//!
+//! The services send through sentry's own HTTP transport, as in production:
+//! - under the default `Suppress` policy, each service with its own Sentry client, the
+//!   failing checkout makes one issue with one event: payments' `PaymentFailed`, tagged
+//!   with the trace id;
+//! - under `Report`, sharing one client behind the windowed deduplication transport, the
+//!   trace again makes one event, which counts the two cascades it stands in for.
+
+mod cascade_services;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use cascade_services::serve_all;
+use otel_sentry_core::{CascadePolicy, CascadeWindow};
+use otel_sentry_test_support::{PaymentFailed, Telemetry};
+use otel_sentry_tower::CorrelationLayer;
+use sentry::transports::DefaultTransportFactory;
+use sentry_core::{Client, ClientOptions, Hub};
+use serde_json::Value;
+
+struct Bugsink {
+    api: String,
+    token: String,
+    project: String,
+    dsn: String,
+    http: reqwest::Client,
+}
+
+impl Bugsink {
+    fn from_env() -> Option<Self> {
+        let var = |name| std::env::var(name).ok();
+        Some(Bugsink {
+            api: format!("{}/api/canonical/0", var("BUGSINK_URL")?),
+            token: var("BUGSINK_TOKEN")?,
+            project: var("BUGSINK_PROJECT_ID")?,
+            dsn: var("BUGSINK_DSN")?,
+            http: reqwest::Client::new(),
+        })
+    }
+
+    async fn get(&self, url: &str) -> Value {
+        let response = self
+            .http
+            .get(url)
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .expect("bugsink answers");
+        assert!(
+            response.status().is_success(),
+            "{url}: {}",
+            response.status()
+        );
+        serde_json::from_str(&response.text().await.expect("a body")).expect("JSON")
+    }
+
+    /// Every item of a paged list.
+    async fn all(&self, url: String) -> Vec<Value> {
+        let mut items = Vec::new();
+        let mut next = Some(url);
+        while let Some(url) = next {
+            let page = self.get(&url).await;
+            items.extend(page["results"].as_array().cloned().unwrap_or_default());
+            next = page["next"].as_str().map(str::to_owned);
+        }
+        items
+    }
+
+    /// The stored events tagged with `trace_id`, each with its issue.
+    async fn events_of_trace(&self, trace_id: &str) -> Vec<(Value, Value)> {
+        let mut found = Vec::new();
+        let issues = format!("{}/issues/?project={}", self.api, self.project);
+        for issue in self.all(issues).await {
+            let events = format!(
+                "{}/events/?issue={}",
+                self.api,
+                issue["id"].as_str().unwrap()
+            );
+            for event in self.all(events).await {
+                let detail = format!("{}/events/{}/", self.api, event["id"].as_str().unwrap());
+                let data = self.get(&detail).await["data"].clone();
+                if data["tags"]["otel.trace_id"] == trace_id {
+                    found.push((issue.clone(), data));
+                }
+            }
+        }
+        found
+    }
+
+    /// The events of `trace_id` once `count` are stored (digestion may lag the upload a
+    /// little); fails after ten seconds with another count.
+    async fn wait_for_trace(&self, trace_id: &str, count: usize) -> Vec<(Value, Value)> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let found = self.events_of_trace(trace_id).await;
+            if found.len() >= count || Instant::now() > deadline {
+                // A straggler would arrive within this pause.
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                let found = self.events_of_trace(trace_id).await;
+                assert_eq!(found.len(), count, "events of trace {trace_id}: {found:#?}");
+                return found;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    fn client(&self, transport: Arc<dyn sentry_core::TransportFactory>) -> Arc<Client> {
+        let mut options = ClientOptions::new().dsn(self.dsn.as_str());
+        options.transport = Some(transport);
+        Arc::new(Client::from(options))
+    }
+}
+
+fn telemetry_with(client: &Arc<Client>) -> Telemetry {
+    let mut telemetry = Telemetry::new(None);
+    telemetry.hub = Arc::new(Hub::new(Some(client.clone()), Default::default()));
+    telemetry
+}
+
+fn random_trace_id() -> String {
+    sentry_core::types::random_uuid().simple().to_string()
+}
+
+async fn checkout(gateway: &otel_sentry_test_support::Served, trace_id: &str) {
+    let traceparent = format!("00-{trace_id}-00f067aa0ba902b7-01");
+    let response = gateway
+        .get_with("/checkout", &[("traceparent", &traceparent)])
+        .await;
+    assert_eq!(response.status(), 500);
+}
+
+#[actix_web::test]
+async fn a_failing_cascade_is_one_issue_with_one_event_in_bugsink() {
+    let Some(bugsink) = Bugsink::from_env() else {
+        eprintln!("BUGSINK_URL not set: run scripts/bugsink-e2e.sh to test against Bugsink");
+        return;
+    };
+    let payment_failed = std::any::type_name::<PaymentFailed>();
+
+    // Suppress (the default), one Sentry client per service.
+    let clients: Vec<Arc<Client>> = (0..3)
+        .map(|_| bugsink.client(Arc::new(DefaultTransportFactory)))
+        .collect();
+    let next_client = std::sync::atomic::AtomicUsize::new(0);
+    let [gateway, ..] = serve_all(CascadePolicy::Suppress, || {
+        telemetry_with(&clients[next_client.fetch_add(1, std::sync::atomic::Ordering::Relaxed)])
+    })
+    .await;
+    let suppressed_trace = random_trace_id();
+    checkout(&gateway, &suppressed_trace).await;
+    for client in &clients {
+        assert!(client.flush(Some(Duration::from_secs(5))), "uploaded");
+    }
+    let found = bugsink.wait_for_trace(&suppressed_trace, 1).await;
+    let (issue, event) = &found[0];
+    assert_eq!(
+        issue["digested_event_count"], 1,
+        "one event in its issue: {issue:#}"
+    );
+    let issues = bugsink
+        .all(format!(
+            "{}/issues/?project={}",
+            bugsink.api, bugsink.project
+        ))
+        .await;
+    assert_eq!(issues.len(), 1, "one issue: {issues:#?}");
+    let exception = &event["exception"]["values"];
+    let outermost = exception.as_array().and_then(|values| values.last());
+    assert_eq!(
+        outermost.map(|value| &value["type"]),
+        Some(&Value::from(payment_failed))
+    );
+    assert_eq!(event["tags"]["otel.trace_id"], suppressed_trace.as_str());
+    assert_eq!(
+        event["contexts"]["trace"]["trace_id"],
+        suppressed_trace.as_str()
+    );
+
+    // Report, every service's own event, one client behind the cascade window.
+    let config = CorrelationLayer::new()
+        .cascade_window(CascadeWindow::new().window(Duration::from_secs(30)));
+    let shared = bugsink.client(config.sentry_transport(DefaultTransportFactory));
+    let [gateway, ..] = serve_all(CascadePolicy::Report, || telemetry_with(&shared)).await;
+    let windowed_trace = random_trace_id();
+    checkout(&gateway, &windowed_trace).await;
+    assert!(shared.flush(Some(Duration::from_secs(5))), "uploaded");
+    let found = bugsink.wait_for_trace(&windowed_trace, 1).await;
+    let (_, event) = &found[0];
+    assert_eq!(event["extra"]["cascading_errors_suppressed"], 2);
+    let outermost = event["exception"]["values"]
+        .as_array()
+        .and_then(|values| values.last());
+    assert_eq!(
+        outermost.map(|value| &value["type"]),
+        Some(&Value::from(payment_failed))
+    );
+}
