@@ -2,36 +2,13 @@
 //! it, and its output and its Sentry event file are checked.
 
 use std::collections::HashMap;
+mod example_binaries;
+
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-
-/// The example binary, as `cargo run --example cascade` builds it (a no-op when
-/// `cargo test` just built it; needed when only this test was asked for).
-fn demo_binary() -> PathBuf {
-    let test_exe = std::env::current_exe().expect("the test's path");
-    let profile_dir = test_exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("target/<profile>/deps");
-    let binary = profile_dir
-        .join("examples")
-        .join(format!("cascade{}", std::env::consts::EXE_SUFFIX));
-    let mut build = Command::new(env!("CARGO"));
-    build.args(["build", "--quiet", "--example", "cascade"]);
-    if profile_dir.ends_with("release") {
-        build.arg("--release");
-    }
-    let status = build
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .status()
-        .expect("cargo runs");
-    assert!(status.success(), "the example builds");
-    assert!(binary.exists(), "{} built", binary.display());
-    binary
-}
 
 fn scratch_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("otel-sentry-{name}-{}", std::process::id()));
@@ -41,11 +18,9 @@ fn scratch_dir(name: &str) -> PathBuf {
 
 fn run_demo(args: &[&str]) -> (Output, Duration) {
     let started = Instant::now();
-    let output = Command::new(demo_binary())
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env_remove("SENTRY_DSN")
+    let output = example_binaries::example_command("cascade")
         .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
+        .args(args)
         .output()
         .expect("the demo starts");
     (output, started.elapsed())
@@ -57,10 +32,10 @@ fn trace_blocks(stdout: &str) -> Vec<Vec<&str>> {
     for line in stdout.lines() {
         if line.starts_with("● GET ") {
             blocks.push(vec![line]);
-        } else if line.starts_with("  ") {
-            if let Some(block) = blocks.last_mut() {
-                block.push(line);
-            }
+        } else if line.starts_with("  ")
+            && let Some(block) = blocks.last_mut()
+        {
+            block.push(line);
         }
     }
     blocks
