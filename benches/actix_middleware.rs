@@ -1,13 +1,17 @@
-//! `Correlation` on an actix-web app against the bare app, in the same run.
+//! `Correlation` on an actix-web app against the bare app and against the stack users
+//! assemble today, in the same run.
 //!
-//! Both answer the same handlers in process (`Service::call`, the body polled to its end
-//! as the HTTP/1 dispatcher does): `GET /users/{id}` (200) and `GET /pay` (a 500 carrying
-//! a chained error, captured into one Sentry event). The middleware's setup is what
-//! production uses: an opentelemetry_sdk tracer provider with a batch span processor and
-//! an exporter that discards, and a Sentry client whose transport discards.
+//! The anchor stack: opentelemetry-instrumentation-actix-web's `RequestTracing` (it takes
+//! the global tracer provider, so the same provider is installed globally) and
+//! sentry-actix's `Sentry` middleware with transactions, which captures 5xx errors itself.
+//! All three answer the same handlers in process (`Service::call`, the body polled to its
+//! end as the HTTP/1 dispatcher does): `GET /users/{id}` (200) and `GET /pay` (a 500 from
+//! a chained error, captured into one Sentry event). Same backends: an opentelemetry_sdk
+//! tracer provider with a batch span processor and an exporter that discards, a Sentry
+//! client whose transport discards (traces sample rate 0). Spans and Sentry items per
+//! request are counted and printed, with allocations and bytes, before the timings.
 //!
-//! Run with `cargo bench --bench actix_middleware`; allocations per request are printed
-//! first.
+//! Run with `cargo bench --bench actix_middleware`.
 
 mod support;
 
@@ -21,10 +25,11 @@ use actix_web::test::{TestRequest, init_service};
 use actix_web::{App, web};
 use criterion::{Criterion, criterion_group, criterion_main};
 use opentelemetry::trace::TracerProvider as _;
+use opentelemetry_instrumentation_actix_web::RequestTracing;
 use otel_sentry_actix::{Correlation, ErrorResponse};
 use otel_sentry_test_support::PaymentFailed;
 use support::alloc_counter::CountingAllocator;
-use support::backends;
+use support::backends::Backends;
 
 #[global_allocator]
 static ALLOCATOR: CountingAllocator = CountingAllocator;
@@ -33,10 +38,24 @@ async fn pay() -> Result<&'static str, ErrorResponse> {
     Err(PaymentFailed::card_declined(51).into())
 }
 
+/// The anchor's `/pay`: the same error as a plain actix-web error, which sentry-actix
+/// captures.
+async fn pay_plain() -> Result<&'static str, actix_web::Error> {
+    Err(actix_web::error::ErrorInternalServerError(
+        PaymentFailed::card_declined(51),
+    ))
+}
+
 fn routes(config: &mut web::ServiceConfig) {
     config
         .route("/users/{id}", web::get().to(|| async { "ok" }))
         .route("/pay", web::get().to(pay));
+}
+
+fn anchor_routes(config: &mut web::ServiceConfig) {
+    config
+        .route("/users/{id}", web::get().to(|| async { "ok" }))
+        .route("/pay", web::get().to(pay_plain));
 }
 
 /// A request with the headers of a typical service-to-service call and the peer address.
@@ -74,50 +93,68 @@ async fn drain<B: MessageBody>(body: B) {
     while let Some(Ok(_)) = poll_fn(|cx| body.as_mut().poll_next(cx)).await {}
 }
 
-fn middleware_against_bare_app(c: &mut Criterion) {
+fn stacks_side_by_side(c: &mut Criterion) {
     let system = actix_rt::System::new();
-    let provider = backends::tracer_provider();
-    let hub = backends::sentry_hub();
+    let backends = Backends::new();
+    opentelemetry::global::set_tracer_provider(backends.provider.clone());
     let correlation = Correlation::new()
-        .tracer(provider.tracer("bench"))
-        .sentry_hub(hub);
+        .tracer(backends.provider.tracer("bench"))
+        .sentry_hub(backends.hub());
+    let sentry = sentry_actix::Sentry::builder()
+        .with_hub(backends.hub())
+        .start_transaction(true)
+        .finish();
 
     let bare = system.block_on(init_service(App::new().configure(routes)));
     let ours = system.block_on(init_service(App::new().wrap(correlation).configure(routes)));
-    assert_eq!(system.block_on(call(&bare, "/users/7")), 200);
-    assert_eq!(system.block_on(call(&ours, "/users/7")), 200);
-    assert_eq!(system.block_on(call(&ours, "/pay")), 500);
+    let theirs = system.block_on(init_service(
+        App::new()
+            .wrap(RequestTracing::new())
+            .wrap(sentry)
+            .configure(anchor_routes),
+    ));
 
-    for (name, path, correlated) in [
-        ("success/bare", "/users/7", false),
-        ("success/correlation", "/users/7", true),
-        ("error/bare", "/pay", false),
-        ("error/correlation", "/pay", true),
-    ] {
-        let (allocations, bytes) = if correlated {
-            support::alloc_counter::per_call(5_000, || system.block_on(call(&ours, path)))
-        } else {
-            support::alloc_counter::per_call(5_000, || system.block_on(call(&bare, path)))
-        };
-        println!("{name:<24} {allocations:>6.1} allocations {bytes:>8.0} bytes per request");
+    // The three apps are different types: one closure per stack, chosen by name.
+    let run = |stack: &str, path: &str| match stack {
+        "bare" => system.block_on(call(&bare, path)),
+        "correlation" => system.block_on(call(&ours, path)),
+        _ => system.block_on(call(&theirs, path)),
+    };
+    let cases = [
+        ("success", "bare", "/users/7", 200),
+        ("success", "correlation", "/users/7", 200),
+        ("success", "anchor", "/users/7", 200),
+        ("error", "bare", "/pay", 500),
+        ("error", "correlation", "/pay", 500),
+        ("error", "anchor", "/pay", 500),
+    ];
+
+    println!(
+        "{:<22} {:>11} {:>9} {:>6} {:>7} {:>13}",
+        "per request", "allocations", "bytes", "spans", "events", "transactions"
+    );
+    for (path_kind, stack, path, status) in cases {
+        let name = format!("{path_kind}/{stack}");
+        assert_eq!(run(stack, path), status, "{name}");
+        let output = backends.output_per_request(200, || {
+            run(stack, path);
+        });
+        let (allocations, bytes) = support::alloc_counter::per_call(5_000, || run(stack, path));
+        println!(
+            "{name:<22} {allocations:>11.1} {bytes:>9.0} {:>6.1} {:>7.1} {:>13.1}",
+            output.spans, output.events, output.transactions
+        );
     }
 
     let mut group = c.benchmark_group("actix");
-    group.bench_function("success/bare", |b| {
-        b.iter(|| system.block_on(call(&bare, "/users/7")))
-    });
-    group.bench_function("success/correlation", |b| {
-        b.iter(|| system.block_on(call(&ours, "/users/7")))
-    });
-    group.bench_function("error/bare", |b| {
-        b.iter(|| system.block_on(call(&bare, "/pay")))
-    });
-    group.bench_function("error/correlation", |b| {
-        b.iter(|| system.block_on(call(&ours, "/pay")))
-    });
+    for (path_kind, stack, path, _) in cases {
+        group.bench_function(format!("{path_kind}/{stack}"), |b| {
+            b.iter(|| run(stack, path))
+        });
+    }
     group.finish();
-    let _ = provider.shutdown();
+    let _ = backends.provider.shutdown();
 }
 
-criterion_group!(benches, middleware_against_bare_app);
+criterion_group!(benches, stacks_side_by_side);
 criterion_main!(benches);

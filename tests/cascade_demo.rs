@@ -17,8 +17,9 @@ fn scratch_dir(name: &str) -> PathBuf {
 }
 
 fn run_demo(args: &[&str]) -> (Output, Duration) {
+    let mut demo = example_binaries::example_command("cascade");
     let started = Instant::now();
-    let output = example_binaries::example_command("cascade")
+    let output = demo
         .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
         .args(args)
         .output()

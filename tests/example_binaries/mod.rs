@@ -17,6 +17,19 @@ pub fn example_binary(name: &str) -> PathBuf {
         .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     let mut build = Command::new(env!("CARGO"));
     build.args(["build", "--quiet", "--example", name]);
+    // The features this test was built with, so the build is the one `cargo test` made.
+    let features: Vec<&str> = [
+        ("tower", cfg!(feature = "tower")),
+        ("axum", cfg!(feature = "axum")),
+        ("actix", cfg!(feature = "actix")),
+        ("reqwest", cfg!(feature = "reqwest")),
+    ]
+    .into_iter()
+    .filter_map(|(feature, enabled)| enabled.then_some(feature))
+    .collect();
+    if !features.is_empty() {
+        build.arg("--features").arg(features.join(","));
+    }
     if profile_dir.ends_with("release") {
         build.arg("--release");
     }
