@@ -117,9 +117,7 @@ impl Bugsink {
 }
 
 fn telemetry_with(client: &Arc<Client>) -> Telemetry {
-    let mut telemetry = Telemetry::new(None);
-    telemetry.hub = Arc::new(Hub::new(Some(client.clone()), Default::default()));
-    telemetry
+    Telemetry::with_hub(Arc::new(Hub::new(Some(client.clone()), Default::default())))
 }
 
 fn random_trace_id() -> String {

@@ -187,12 +187,7 @@ async fn the_cascade_window_sends_one_event_when_every_service_reports() {
     options.transport = Some(config.sentry_transport(sent.clone()));
     let client = Arc::new(sentry_core::Client::from(options));
     let hub = Arc::new(Hub::new(Some(client.clone()), Default::default()));
-    let [gateway, ..] = serve_all(CascadePolicy::Report, || {
-        let mut telemetry = Telemetry::new(None);
-        telemetry.hub = hub.clone();
-        telemetry
-    })
-    .await;
+    let [gateway, ..] = serve_all(CascadePolicy::Report, || Telemetry::with_hub(hub.clone())).await;
 
     let traceparent = format!("00-{TRACE_ID}-00f067aa0ba902b7-01");
     let response = gateway

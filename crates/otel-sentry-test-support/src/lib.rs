@@ -57,6 +57,15 @@ impl Telemetry {
         }
     }
 
+    /// Telemetry whose events go through `hub` (its client's own transport, not the test
+    /// transport), for services sharing one Sentry client or sending to a real server.
+    pub fn with_hub(hub: Arc<Hub>) -> Self {
+        Telemetry {
+            hub,
+            ..Self::new(None)
+        }
+    }
+
     /// Telemetry with a Sentry client of [`sentry_options`].
     pub fn with_sentry() -> Self {
         Self::new(Some(sentry_options()))
