@@ -46,6 +46,7 @@ use crate::client_config::ClientConfig;
 use crate::downstream_report::DownstreamReport;
 use crate::exception::SpanException;
 use crate::header_injection;
+use crate::hex;
 use crate::http_method::RecordedMethod;
 use crate::interned_names::RouteNames;
 use crate::request_view::HttpVersion;
@@ -215,7 +216,7 @@ impl ClientCall {
             if let Some(event_id) = reported_event_id {
                 span.set_attribute(KeyValue::new(
                     SENTRY_EVENT_ID_ATTRIBUTE,
-                    event_id.simple().to_string(),
+                    hex::event_id(event_id),
                 ));
                 if let Some(link) = &self.config.event_link {
                     span.set_attribute(KeyValue::new(

@@ -15,6 +15,8 @@ use std::sync::Arc;
 
 use sentry_core::types::Uuid;
 
+use crate::hex;
+
 const PLACEHOLDER: &str = "{event_id}";
 
 /// How to build the URL of a Sentry event from its id.
@@ -55,7 +57,7 @@ impl EventLink {
 
     /// The URL of event `event_id`.
     pub fn url(&self, event_id: Uuid) -> String {
-        self.0.replace(PLACEHOLDER, &event_id.simple().to_string())
+        self.0.replace(PLACEHOLDER, &hex::event_id(event_id))
     }
 }
 

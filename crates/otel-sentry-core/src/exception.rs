@@ -7,6 +7,7 @@
 
 use std::any::Any;
 use std::error::Error;
+use std::fmt;
 
 use opentelemetry::KeyValue;
 use opentelemetry_semantic_conventions::attribute::{
@@ -36,9 +37,10 @@ pub(crate) struct SpanException {
 impl SpanException {
     /// From an error; `type_name` is the error's Rust type when the adapter knows it.
     pub(crate) fn from_error(error: &(dyn Error + 'static), type_name: Option<&str>) -> Self {
+        let message = error.to_string();
         SpanException {
-            ty: type_name.map_or_else(|| type_from_debug(error), str::to_owned),
-            message: error.to_string(),
+            ty: type_name.map_or_else(|| type_from_debug(error, &message), str::to_owned),
+            message,
             stacktrace: None,
             escaped: false,
             from_status: false,
@@ -86,11 +88,47 @@ impl SpanException {
 /// The exception type of a panic, in Sentry and on the span.
 pub(crate) const PANIC_TYPE: &str = "panic";
 
-/// The type a value's `Debug` output starts with, as Sentry guesses it when the Rust type
-/// is not known (`CardDeclined { .. }` → `CardDeclined`).
-pub(crate) fn type_from_debug(value: &(impl std::fmt::Debug + ?Sized)) -> String {
-    let debug = format!("{value:?}");
-    sentry_core::parse_type_from_debug(&debug).to_owned()
+/// The type a value's `Debug` output names, as Sentry reads it when the Rust type is not
+/// known (`CardDeclined { .. }` → `CardDeclined`), and `Error` for a value whose `Debug` is
+/// just its quoted `message` (as `anyhow!` errors are), as Sentry names those.
+///
+/// Formats only up to the end of the name: Sentry formats the whole value, twice.
+pub(crate) fn type_from_debug(value: &(impl fmt::Debug + ?Sized), message: &str) -> String {
+    let mut name = LeadingName(String::with_capacity(32));
+    // An error here is the writer stopping after the name, not a failure.
+    let _ = fmt::write(&mut name, format_args!("{value:?}"));
+    let LeadingName(name) = name;
+    if name.starts_with('"') {
+        // Maybe the message quoted; only the whole output tells.
+        let debug = format!("{value:?}");
+        if debug == format!("{message:?}") {
+            return "Error".to_owned();
+        }
+        return sentry_core::parse_type_from_debug(&debug).to_owned();
+    }
+    match name.trim() {
+        trimmed if trimmed.len() == name.len() => name,
+        trimmed => trimmed.to_owned(),
+    }
+}
+
+/// Keeps what is written up to the first character that ends a type name in `Debug`
+/// output (where `sentry_core::parse_type_from_debug` splits), then refuses the rest.
+struct LeadingName(String);
+
+impl fmt::Write for LeadingName {
+    fn write_str(&mut self, part: &str) -> fmt::Result {
+        match part.find([' ', '(', '{', '\r', '\n']) {
+            Some(end) => {
+                self.0.push_str(&part[..end]);
+                Err(fmt::Error)
+            }
+            None => {
+                self.0.push_str(part);
+                Ok(())
+            }
+        }
+    }
 }
 
 /// The message of a panic payload: its `&str` or `String`, else a placeholder.
@@ -104,18 +142,48 @@ pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
     }
 }
 
-/// The Sentry event of a handler error: the whole source chain, innermost first, the
-/// outermost named by its Rust type when known.
-pub(crate) fn event_from_error(
+/// The Sentry event of a handler error and the exception its span records: the whole
+/// source chain in the event, innermost first (as Sentry expects), the outermost named by
+/// its Rust type when known; each error's `Display` formatted once, its `Debug` only up to
+/// its type name (see [`type_from_debug`]).
+pub(crate) fn error_event(
     error: &(dyn Error + 'static),
     type_name: Option<&str>,
-) -> Event<'static> {
-    let mut event = sentry_core::event_from_error(error);
-    if let (Some(type_name), Some(outermost)) = (type_name, event.exception.values.last_mut()) {
-        outermost.ty = type_name.to_owned();
+) -> (Event<'static>, SpanException) {
+    let chain = || std::iter::successors(Some(error), |&error| error.source());
+    let mut exceptions = Vec::with_capacity(chain().count());
+    for (depth, error) in chain().enumerate() {
+        let value = error.to_string();
+        let ty = match type_name {
+            Some(type_name) if depth == 0 => type_name.to_owned(),
+            _ => type_from_debug(error, &value),
+        };
+        exceptions.push(Exception {
+            ty,
+            value: Some(value),
+            ..Exception::default()
+        });
     }
-    event.level = Level::Error;
-    event
+    let span_exception = SpanException {
+        ty: exceptions
+            .first()
+            .map(|outermost| outermost.ty.clone())
+            .unwrap_or_default(),
+        message: exceptions
+            .first()
+            .and_then(|outermost| outermost.value.clone())
+            .unwrap_or_default(),
+        stacktrace: None,
+        escaped: false,
+        from_status: false,
+    };
+    exceptions.reverse();
+    let event = Event {
+        level: Level::Error,
+        exception: exceptions.into(),
+        ..Event::default()
+    };
+    (event, span_exception)
 }
 
 /// The Sentry event of a panic, marked unhandled.
@@ -184,7 +252,9 @@ mod tests {
 
     #[test]
     fn error_event_has_the_chain_innermost_first_and_the_known_type() {
-        let event = event_from_error(&Outer(Inner), Some("shop::Outer"));
+        let (event, span) = error_event(&Outer(Inner), Some("shop::Outer"));
+        assert_eq!(span.ty, "shop::Outer");
+        assert_eq!(span.message, "payment failed");
         let types: Vec<&str> = event
             .exception
             .values
@@ -196,6 +266,72 @@ mod tests {
             event.exception.values[1].value.as_deref(),
             Some("payment failed")
         );
+    }
+
+    /// Its `Debug` is its quoted message, as with `anyhow!`.
+    struct Message(&'static str);
+    impl fmt::Debug for Message {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            fmt::Debug::fmt(self.0, f)
+        }
+    }
+    impl fmt::Display for Message {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+    impl Error for Message {}
+
+    /// Written in pieces, with leading whitespace and a quote that is not the message.
+    struct Odd(&'static [&'static str]);
+    impl fmt::Debug for Odd {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            self.0.iter().try_for_each(|piece| f.write_str(piece))
+        }
+    }
+    impl fmt::Display for Odd {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("odd")
+        }
+    }
+    impl Error for Odd {}
+
+    #[derive(Debug)]
+    struct Named {
+        #[allow(dead_code)]
+        code: u16,
+    }
+    impl fmt::Display for Named {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("named")
+        }
+    }
+    impl Error for Named {}
+
+    #[test]
+    fn types_are_read_from_debug_as_sentry_reads_them() {
+        let io = std::io::Error::other(Named { code: 7 });
+        let parse = "NaN".parse::<usize>().unwrap_err();
+        let errors: [&(dyn Error + 'static); 9] = [
+            &Outer(Inner),
+            &Named { code: 402 },
+            &Message("it broke"),
+            &parse,
+            &io,
+            &Odd(&["Spl", "it", "Name", "\tTail"]),
+            &Odd(&["\"quoted\" ", "but not the message"]),
+            &Odd(&["\ttabbed\t", "{"]),
+            &Odd(&[]),
+        ];
+        for error in errors {
+            let (ours, span) = error_event(error, None);
+            let sentry = sentry_core::event_from_error(error);
+            assert_eq!(ours.exception.values, sentry.exception.values, "{error:?}");
+            assert_eq!(ours.level, sentry.level);
+            let outermost = sentry.exception.values.last().unwrap();
+            assert_eq!(span.ty, outermost.ty, "{error:?}");
+            assert_eq!(Some(span.message), outermost.value);
+        }
     }
 
     #[test]

@@ -18,6 +18,7 @@ use crate::cascade_policy::{
 use crate::config::CorrelationConfig;
 use crate::exception::{self, PANIC_TYPE, SpanException};
 use crate::handler_error::HandlerError;
+use crate::hex;
 use crate::server_request::CaughtPanic;
 use crate::server_span;
 
@@ -62,8 +63,8 @@ pub(crate) fn report(
     };
     let (error_type, exception, own_event_id) = match failure {
         Failure::Error(error) => {
-            let exception = SpanException::from_error(error.error, error.type_name);
-            let event_id = send(exception::event_from_error(error.error, error.type_name));
+            let (event, exception) = exception::error_event(error.error, error.type_name);
+            let event_id = send(event);
             (Cow::Owned(exception.ty.clone()), exception, event_id)
         }
         Failure::Panic(panic) => {
@@ -97,7 +98,7 @@ pub(crate) fn report(
         if own_event_id.is_some() {
             span.set_attribute(KeyValue::new(
                 SENTRY_CASCADE_ROOT_ATTRIBUTE,
-                root.simple().to_string(),
+                hex::event_id(root),
             ));
         }
     }
@@ -109,12 +110,12 @@ pub(crate) fn report(
 fn grouped(mut event: Event<'static>, trace_id: TraceId, root: Option<Uuid>) -> Event<'static> {
     event.fingerprint = Cow::Owned(vec![
         Cow::Borrowed(CASCADE_FINGERPRINT),
-        Cow::Owned(trace_id.to_string()),
+        Cow::Owned(hex::trace_id(trace_id)),
     ]);
     if let Some(root) = root {
         event
             .tags
-            .insert(CASCADE_ROOT_TAG.to_owned(), root.simple().to_string());
+            .insert(CASCADE_ROOT_TAG.to_owned(), hex::event_id(root));
     }
     event
 }

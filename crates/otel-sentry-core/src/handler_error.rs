@@ -46,9 +46,10 @@ pub struct OpaqueError {
 impl OpaqueError {
     /// Captures `error`'s message and the type its `Debug` output names.
     pub fn new(error: &(impl fmt::Display + fmt::Debug + ?Sized)) -> Self {
+        let message = error.to_string();
         OpaqueError {
-            message: error.to_string(),
-            type_name: type_from_debug(error),
+            type_name: type_from_debug(error, &message),
+            message,
         }
     }
 

@@ -62,9 +62,48 @@ pub(crate) fn encode(value: u128, out: &mut [u8]) {
     }
 }
 
+/// The low `digits` (at most 32) hex digits of `value` as a string, in one exact
+/// allocation and without the formatting machinery: ids are written on every failure.
+pub(crate) fn string(value: u128, digits: usize) -> String {
+    let mut text = [0u8; 32];
+    let text = &mut text[..digits.min(32)];
+    encode(value, text);
+    // Hex digits are ASCII: never lossy, and borrowed until `into_owned`.
+    String::from_utf8_lossy(text).into_owned()
+}
+
+/// A trace id as `traceparent` and Sentry write it.
+pub(crate) fn trace_id(id: opentelemetry::trace::TraceId) -> String {
+    string(u128::from_be_bytes(id.to_bytes()), 32)
+}
+
+/// A span id as `traceparent` and Sentry write it.
+pub(crate) fn span_id(id: opentelemetry::trace::SpanId) -> String {
+    string(u64::from_be_bytes(id.to_bytes()).into(), 16)
+}
+
+/// A Sentry event id as Sentry writes it: 32 digits, no hyphens.
+pub(crate) fn event_id(id: sentry_core::types::Uuid) -> String {
+    string(id.as_u128(), 32)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ids_are_written_as_their_display() {
+        use opentelemetry::trace::{SpanId, TraceId};
+        for value in [0, 1, 0x4bf92f3577b34da6a3ce929d0e0e4736, u128::MAX] {
+            let trace = TraceId::from_bytes(value.to_be_bytes());
+            assert_eq!(trace_id(trace), trace.to_string());
+            let span = SpanId::from_bytes((value as u64).to_be_bytes());
+            assert_eq!(span_id(span), span.to_string());
+            let event = sentry_core::types::Uuid::from_u128(value);
+            assert_eq!(event_id(event), event.simple().to_string());
+        }
+        assert_eq!(string(0xab, 4).capacity(), 4);
+    }
 
     #[test]
     fn decodes_lowercase_only() {

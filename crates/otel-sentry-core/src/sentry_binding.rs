@@ -24,6 +24,7 @@ use sentry_core::Hub;
 use sentry_core::protocol::{self, Event, Map, TraceContext};
 
 use crate::cascade_policy::CASCADE_FINGERPRINT;
+use crate::hex;
 use crate::http_method::RecordedMethod;
 use crate::route_lookup;
 
@@ -44,25 +45,39 @@ const SENSITIVE_HEADERS: [&str; 5] = [
 ];
 
 /// Words that mark a header as carrying a credential, wherever they appear in its name
-/// (`Authorization`, `Set-Cookie`, `X-Api-Key`, `X-Amz-Security-Token`, …).
-const SENSITIVE_WORDS: [&str; 10] = [
-    "auth",
-    "cookie",
-    "token",
-    "secret",
-    "session",
-    "password",
-    "api-key",
-    "apikey",
-    "signature",
-    "credential",
+/// (`Authorization`, `Set-Cookie`, `X-Api-Key`, `X-Amz-Security-Token`, …), by their
+/// first letter: a name is compared only where one of them could start.
+const SENSITIVE_WORDS: [(u8, &[&str]); 5] = [
+    (b'a', &["auth", "api-key", "apikey"]),
+    (b'c', &["cookie", "credential"]),
+    (b'p', &["password"]),
+    (b's', &["secret", "session", "signature"]),
+    (b't', &["token"]),
 ];
 
 /// Whether header `name` (any case) may carry a credential or the client's address.
+///
+/// Runs for every header of every captured event: compares bytes in place, without
+/// lowercasing a copy or building a substring searcher per word.
 fn is_sensitive_header(name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
-    SENSITIVE_HEADERS.contains(&name.as_str())
-        || SENSITIVE_WORDS.iter().any(|word| name.contains(word))
+    let name = name.as_bytes();
+    if SENSITIVE_HEADERS
+        .iter()
+        .any(|header| name.eq_ignore_ascii_case(header.as_bytes()))
+    {
+        return true;
+    }
+    (0..name.len()).any(|at| {
+        let rest = &name[at..];
+        let first = rest[0].to_ascii_lowercase();
+        let Some((_, words)) = SENSITIVE_WORDS.iter().find(|(letter, _)| *letter == first) else {
+            return false;
+        };
+        words.iter().any(|word| {
+            rest.get(..word.len())
+                .is_some_and(|start| start.eq_ignore_ascii_case(word.as_bytes()))
+        })
+    })
 }
 
 /// Writes `contexts.trace` and the id tags on `event`.
@@ -73,20 +88,25 @@ pub(crate) fn stamp(
     parent: Option<SpanId>,
     op: Option<&str>,
 ) {
+    // Every field spelled out: `TraceContext::default()` draws random ids only to have
+    // them overwritten.
     let trace = TraceContext {
         trace_id: protocol::TraceId::from(trace_id.to_bytes()),
         span_id: protocol::SpanId::from(span_id.to_bytes()),
         parent_span_id: parent.map(|parent| protocol::SpanId::from(parent.to_bytes())),
         op: op.map(str::to_owned),
-        ..TraceContext::default()
+        description: None,
+        status: None,
+        origin: None,
+        data: Map::new(),
     };
     event.contexts.insert("trace".to_owned(), trace.into());
     event
         .tags
-        .insert(TRACE_ID_TAG.to_owned(), trace_id.to_string());
+        .insert(TRACE_ID_TAG.to_owned(), hex::trace_id(trace_id));
     event
         .tags
-        .insert(SPAN_ID_TAG.to_owned(), span_id.to_string());
+        .insert(SPAN_ID_TAG.to_owned(), hex::span_id(span_id));
 }
 
 /// What the request hub's event processor writes: shared by the processor and built once
@@ -150,7 +170,7 @@ impl RequestStamp {
         if self.fingerprint_by_trace {
             event.fingerprint = Cow::Owned(vec![
                 Cow::Borrowed(CASCADE_FINGERPRINT),
-                Cow::Owned(self.trace_id.to_string()),
+                Cow::Owned(hex::trace_id(self.trace_id)),
             ]);
         }
         event
@@ -164,19 +184,26 @@ impl RequestData {
             .as_ref()
             .map_or("localhost", StringValue::as_str);
         let query = self.query.as_ref().map(StringValue::as_str);
-        let url = format!(
-            "{}://{authority}{}{}{}",
-            self.scheme,
-            self.path.as_str(),
-            if query.is_some() { "?" } else { "" },
-            query.unwrap_or_default()
+        let path = self.path.as_str();
+        let mut url = String::with_capacity(
+            self.scheme.len() + 3 + authority.len() + path.len() + query.map_or(0, |q| q.len() + 1),
         );
+        url.push_str(self.scheme);
+        url.push_str("://");
+        url.push_str(authority);
+        url.push_str(path);
+        if let Some(query) = query {
+            url.push('?');
+            url.push_str(query);
+        }
         let mut headers = Map::new();
         let mut cookies = None;
         for line in self.headers.lines() {
-            let Some((name, value)) = line.split_once(": ") else {
+            // `push_header_line` wrote `name: value`; a name holds no colon.
+            let Some((name, value)) = line.split_once(':') else {
                 continue;
             };
+            let value = value.strip_prefix(' ').unwrap_or(value);
             if !self.send_default_pii && is_sensitive_header(name) {
                 continue;
             }
@@ -237,4 +264,59 @@ pub(crate) fn push_header_line(out: &mut String, name: &str, value: &[u8]) {
         _ => out.push_str(&String::from_utf8_lossy(value).replace(['\r', '\n'], " ")),
     }
     out.push('\n');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The rule written the plain way.
+    fn reference(name: &str) -> bool {
+        let name = name.to_ascii_lowercase();
+        SENSITIVE_HEADERS.contains(&name.as_str())
+            || SENSITIVE_WORDS
+                .iter()
+                .flat_map(|(_, words)| words.iter())
+                .any(|word| name.contains(word))
+    }
+
+    #[test]
+    fn sensitive_headers_follow_the_plain_rule() {
+        let names = [
+            "authorization",
+            "Proxy-Authorization",
+            "cookie",
+            "Set-Cookie",
+            "x-api-key",
+            "X-APIKEY",
+            "x-amz-security-token",
+            "x-csrf-token",
+            "x-session-id",
+            "x-client-secret",
+            "x-password",
+            "x-hub-signature-256",
+            "x-credentials",
+            "forwarded",
+            "X-Forwarded-For",
+            "x-real-ip",
+            "referer",
+            "via",
+            "host",
+            "user-agent",
+            "accept",
+            "traceparent",
+            "x-forwarded-host",
+            "viaduct",
+            "tok",
+            "",
+            "a",
+            "auth",
+            "xauthx",
+        ];
+        for name in names {
+            assert_eq!(is_sensitive_header(name), reference(name), "{name}");
+        }
+        assert!(is_sensitive_header("X-Amz-Security-Token"));
+        assert!(!is_sensitive_header("x-forwarded-host"));
+    }
 }

@@ -29,6 +29,7 @@ use crate::exception;
 use crate::failure::ResponseSummary;
 use crate::failure_report::{self, Failure};
 use crate::handler_error::HandlerError;
+use crate::hex;
 use crate::http_method::RecordedMethod;
 use crate::incoming_trace::IncomingTrace;
 use crate::interned_names::RouteNames;
@@ -508,7 +509,7 @@ impl ResponseInProgress {
             );
         }
         if let (true, Some(event_id)) = (self.config.response_event_id, self.event_id) {
-            injector.set(SENTRY_EVENT_ID_HEADER, event_id.simple().to_string());
+            injector.set(SENTRY_EVENT_ID_HEADER, hex::event_id(event_id));
         }
     }
 

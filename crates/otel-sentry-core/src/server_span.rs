@@ -14,6 +14,7 @@ use sentry_core::types::Uuid;
 
 use crate::config::CorrelationConfig;
 use crate::exception::SpanException;
+use crate::hex;
 use crate::http_method::{DEFAULT_KNOWN_METHODS, RecordedMethod};
 use crate::request_view::HttpVersion;
 
@@ -190,7 +191,7 @@ pub(crate) fn record_failure(
     if let Some(event_id) = event_id {
         span.set_attribute(KeyValue::new(
             SENTRY_EVENT_ID_ATTRIBUTE,
-            event_id.simple().to_string(),
+            hex::event_id(event_id),
         ));
         if let Some(link) = &config.event_link {
             span.set_attribute(KeyValue::new(
