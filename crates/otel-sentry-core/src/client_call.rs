@@ -248,8 +248,9 @@ impl ClientCall {
         exception.message = self.without_secrets(message_chain(error));
         let span = self.cx.span();
         span.set_attribute(KeyValue::new(ERROR_TYPE, error_type.to_owned()));
-        span.add_event("exception", exception.attributes());
-        span.set_status(Status::error(exception.message));
+        let description = exception.message.clone();
+        span.add_event("exception", exception.into_attributes());
+        span.set_status(Status::error(description));
         span.end();
         self.leave_breadcrumb(None);
     }

@@ -70,13 +70,13 @@ impl SpanException {
         }
     }
 
-    /// The attributes of the span's `exception` event.
-    pub(crate) fn attributes(&self) -> Vec<KeyValue> {
+    /// The attributes of the span's `exception` event, taking the strings along.
+    pub(crate) fn into_attributes(self) -> Vec<KeyValue> {
         let mut attributes = Vec::with_capacity(4);
-        attributes.push(KeyValue::new(EXCEPTION_TYPE, self.ty.clone()));
-        attributes.push(KeyValue::new(EXCEPTION_MESSAGE, self.message.clone()));
-        if let Some(stacktrace) = &self.stacktrace {
-            attributes.push(KeyValue::new(EXCEPTION_STACKTRACE, stacktrace.clone()));
+        attributes.push(KeyValue::new(EXCEPTION_TYPE, self.ty));
+        attributes.push(KeyValue::new(EXCEPTION_MESSAGE, self.message));
+        if let Some(stacktrace) = self.stacktrace {
+            attributes.push(KeyValue::new(EXCEPTION_STACKTRACE, stacktrace));
         }
         if self.escaped {
             attributes.push(KeyValue::new(EXCEPTION_ESCAPED, true));

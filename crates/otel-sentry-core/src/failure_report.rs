@@ -92,7 +92,7 @@ pub(crate) fn report(
     };
     let root = cascade.map(|(root, _)| root);
     let span_event_id = own_event_id.or(root);
-    server_span::record_failure(config, &span, error_type, &exception, span_event_id);
+    server_span::record_failure(config, &span, error_type, exception, span_event_id);
     if let Some(root) = root {
         span.set_attribute(KeyValue::new(SENTRY_CASCADE_ATTRIBUTE, true));
         if own_event_id.is_some() {

@@ -176,17 +176,17 @@ pub(crate) fn record_failure(
     config: &CorrelationConfig,
     span: &SpanRef<'_>,
     error_type: Cow<'static, str>,
-    exception: &SpanException,
+    exception: SpanException,
     event_id: Option<Uuid>,
 ) {
     span.set_attribute(KeyValue::new(ERROR_TYPE, error_type));
-    span.add_event("exception", exception.attributes());
     // A status code explains itself: no description then, as the conventions ask.
     let description = if exception.from_status {
         String::new()
     } else {
         exception.message.clone()
     };
+    span.add_event("exception", exception.into_attributes());
     span.set_status(Status::error(description));
     if let Some(event_id) = event_id {
         span.set_attribute(KeyValue::new(
@@ -207,7 +207,7 @@ pub(crate) fn record_failure(
 pub(crate) fn record_body_error(span: &SpanRef<'_>, error: &(dyn std::error::Error + 'static)) {
     span.add_event(
         "exception",
-        SpanException::from_error(error, None).attributes(),
+        SpanException::from_error(error, None).into_attributes(),
     );
 }
 
