@@ -19,44 +19,18 @@ use std::future::poll_fn;
 use std::net::SocketAddr;
 use std::pin::pin;
 
+use actix_web::App;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::test::{TestRequest, init_service};
-use actix_web::{App, web};
 use criterion::{Criterion, criterion_group, criterion_main};
-use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_instrumentation_actix_web::RequestTracing;
-use otel_sentry_actix::{Correlation, ErrorResponse};
-use otel_sentry_test_support::PaymentFailed;
+use support::actix_stacks::{self, anchor_routes, routes};
 use support::alloc_counter::CountingAllocator;
 use support::backends::Backends;
 
 #[global_allocator]
 static ALLOCATOR: CountingAllocator = CountingAllocator;
-
-async fn pay() -> Result<&'static str, ErrorResponse> {
-    Err(PaymentFailed::card_declined(51).into())
-}
-
-/// The anchor's `/pay`: the same error as a plain actix-web error, which sentry-actix
-/// captures.
-async fn pay_plain() -> Result<&'static str, actix_web::Error> {
-    Err(actix_web::error::ErrorInternalServerError(
-        PaymentFailed::card_declined(51),
-    ))
-}
-
-fn routes(config: &mut web::ServiceConfig) {
-    config
-        .route("/users/{id}", web::get().to(|| async { "ok" }))
-        .route("/pay", web::get().to(pay));
-}
-
-fn anchor_routes(config: &mut web::ServiceConfig) {
-    config
-        .route("/users/{id}", web::get().to(|| async { "ok" }))
-        .route("/pay", web::get().to(pay_plain));
-}
 
 /// A request with the headers of a typical service-to-service call and the peer address.
 fn request(path: &str) -> actix_http::Request {
@@ -97,13 +71,8 @@ fn stacks_side_by_side(c: &mut Criterion) {
     let system = actix_rt::System::new();
     let backends = Backends::new();
     opentelemetry::global::set_tracer_provider(backends.provider.clone());
-    let correlation = Correlation::new()
-        .tracer(backends.provider.tracer("bench"))
-        .sentry_hub(backends.hub());
-    let sentry = sentry_actix::Sentry::builder()
-        .with_hub(backends.hub())
-        .start_transaction(true)
-        .finish();
+    let correlation = actix_stacks::correlation(&backends);
+    let sentry = actix_stacks::anchor_sentry(&backends);
 
     let bare = system.block_on(init_service(App::new().configure(routes)));
     let ours = system.block_on(init_service(App::new().wrap(correlation).configure(routes)));

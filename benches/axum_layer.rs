@@ -22,67 +22,18 @@ use std::net::SocketAddr;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
-use axum::http::StatusCode;
-use axum::response::IntoResponse;
-use axum::routing::get;
-use axum_tracing_opentelemetry::middleware::OtelAxumLayer;
 use criterion::{Criterion, criterion_group, criterion_main};
 use http::Request;
 use http_body_util::BodyExt;
-use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::propagation::TraceContextPropagator;
-use otel_sentry_test_support::PaymentFailed;
-use otel_sentry_tower::CorrelationLayer;
-use otel_sentry_tower::axum::ErrorResponse;
 use sentry_core::Hub;
-use sentry_tower::{NewSentryLayer, SentryHttpLayer};
 use support::alloc_counter::CountingAllocator;
+use support::axum_stacks;
 use support::backends::Backends;
 use tower::ServiceExt;
-use tracing::Dispatch;
-use tracing_subscriber::layer::SubscriberExt;
 
 #[global_allocator]
 static ALLOCATOR: CountingAllocator = CountingAllocator;
-
-fn routes() -> Router {
-    Router::new()
-        .route("/users/{id}", get(|| async { "ok" }))
-        .route(
-            "/pay",
-            get(|| async { Err::<&str, _>(ErrorResponse::from(PaymentFailed::card_declined(51))) }),
-        )
-}
-
-fn correlated(backends: &Backends) -> Router {
-    routes().layer(
-        CorrelationLayer::new()
-            .tracer(backends.provider.tracer("bench"))
-            .sentry_hub(backends.hub()),
-    )
-}
-
-/// The anchor's `/pay`: with sentry-tower the handler reports its error itself.
-async fn pay_reporting_itself() -> impl IntoResponse {
-    let error = PaymentFailed::card_declined(51);
-    sentry_core::capture_error(&error);
-    (StatusCode::INTERNAL_SERVER_ERROR, error.to_string())
-}
-
-fn anchor() -> Router {
-    Router::new()
-        .route("/users/{id}", get(|| async { "ok" }))
-        .route("/pay", get(pay_reporting_itself))
-        .layer(OtelAxumLayer::default())
-        .layer(SentryHttpLayer::new().enable_transaction())
-        .layer(NewSentryLayer::<Request<Body>>::new_from_top())
-}
-
-/// The anchor's tracing subscriber: spans to OpenTelemetry through tracing-opentelemetry.
-fn anchor_dispatch(backends: &Backends) -> Dispatch {
-    let otel = tracing_opentelemetry::layer().with_tracer(backends.provider.tracer("anchor"));
-    Dispatch::new(tracing_subscriber::registry().with(otel))
-}
 
 /// A request as `axum::serve` with connect info hands it over: the headers of a typical
 /// service-to-service call and the peer's address.
@@ -116,11 +67,11 @@ fn stacks_side_by_side(c: &mut Criterion) {
     opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
     // sentry-tower derives its hubs from the current (here: main) hub.
     Hub::main().bind_client(Some(backends.client.clone()));
-    let dispatch = anchor_dispatch(&backends);
+    let dispatch = axum_stacks::anchor_dispatch(&backends);
 
-    let bare = routes();
-    let ours = correlated(&backends);
-    let theirs = anchor();
+    let bare = axum_stacks::bare();
+    let ours = axum_stacks::correlated(&backends);
+    let theirs = axum_stacks::anchor();
     let cases = [
         ("success/bare", &bare, "/users/7", 200),
         ("success/correlation", &ours, "/users/7", 200),

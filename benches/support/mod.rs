@@ -2,5 +2,7 @@
 //! server benchmarks measure against. Each benchmark uses part of it.
 #![allow(dead_code)]
 
+pub mod actix_stacks;
 pub mod alloc_counter;
+pub mod axum_stacks;
 pub mod backends;

@@ -1,0 +1,66 @@
+//! The three axum stacks the benchmarks compare, answering the same handlers:
+//! `GET /users/{id}` (200) and `GET /pay` (a 500 from a chained error, captured into one
+//! Sentry event: by our layer, or — sentry-tower captures nothing itself — by the anchor's
+//! handler).
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum_tracing_opentelemetry::middleware::OtelAxumLayer;
+use http::Request;
+use opentelemetry::trace::TracerProvider as _;
+use otel_sentry_test_support::PaymentFailed;
+use otel_sentry_tower::CorrelationLayer;
+use otel_sentry_tower::axum::ErrorResponse;
+use sentry_tower::{NewSentryLayer, SentryHttpLayer};
+use tracing::Dispatch;
+use tracing_subscriber::layer::SubscriberExt;
+
+use super::backends::Backends;
+
+/// The bare router.
+pub fn bare() -> Router {
+    Router::new()
+        .route("/users/{id}", get(|| async { "ok" }))
+        .route(
+            "/pay",
+            get(|| async { Err::<&str, _>(ErrorResponse::from(PaymentFailed::card_declined(51))) }),
+        )
+}
+
+/// Ours: the bare router behind `CorrelationLayer`.
+pub fn correlated(backends: &Backends) -> Router {
+    bare().layer(
+        CorrelationLayer::new()
+            .tracer(backends.provider.tracer("bench"))
+            .sentry_hub(backends.hub()),
+    )
+}
+
+/// The anchor's `/pay`: with sentry-tower the handler reports its error itself.
+async fn pay_reporting_itself() -> impl IntoResponse {
+    let error = PaymentFailed::card_declined(51);
+    sentry_core::capture_error(&error);
+    (StatusCode::INTERNAL_SERVER_ERROR, error.to_string())
+}
+
+/// The stack users assemble today: sentry-tower's `NewSentryLayer` + `SentryHttpLayer` with
+/// transactions, and axum-tracing-opentelemetry's `OtelAxumLayer`. Needs the W3C
+/// propagator installed globally, the main hub bound to the client and [`anchor_dispatch`]
+/// as the tracing subscriber.
+pub fn anchor() -> Router {
+    Router::new()
+        .route("/users/{id}", get(|| async { "ok" }))
+        .route("/pay", get(pay_reporting_itself))
+        .layer(OtelAxumLayer::default())
+        .layer(SentryHttpLayer::new().enable_transaction())
+        .layer(NewSentryLayer::<Request<Body>>::new_from_top())
+}
+
+/// The anchor's tracing subscriber: spans to OpenTelemetry through tracing-opentelemetry.
+pub fn anchor_dispatch(backends: &Backends) -> Dispatch {
+    let otel = tracing_opentelemetry::layer().with_tracer(backends.provider.tracer("anchor"));
+    Dispatch::new(tracing_subscriber::registry().with(otel))
+}

@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# End-to-end throughput: wrk against real servers on 127.0.0.1, the bare framework vs ours
+# vs the stack users assemble today, for axum and actix-web, on the success path
+# (`GET /users/7`) and the error path (`GET /pay`, a captured 500).
+#
+# Every stack of a framework runs as its own process (benches/throughput_server.rs, the
+# same handlers and discarding backends as the criterion benchmarks); the runs alternate
+# between stacks, round after round, with the order rotated each round, so a slow spell of
+# the machine falls on all of them. Each run is a 1 s warm-up and a measured wrk run.
+# Prints requests per second, each stack's median over the rounds, and the medians' ratio
+# to bare.
+#
+# Bounded: ROUNDS x stacks x paths x (SECONDS + 1) seconds; about 4 minutes by default.
+#   THROUGHPUT_SECONDS (5)      one measured run
+#   THROUGHPUT_ROUNDS (3)       runs per stack and path
+#   THROUGHPUT_CONNECTIONS (32) wrk connections (one wrk thread)
+#   THROUGHPUT_FRAMEWORKS ("axum actix")
+#   THROUGHPUT_PATHS ("/users/7 /pay")
+# Installs wrk (Debian package) when missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SECONDS_PER_RUN=${THROUGHPUT_SECONDS:-5}
+ROUNDS=${THROUGHPUT_ROUNDS:-3}
+CONNECTIONS=${THROUGHPUT_CONNECTIONS:-32}
+FRAMEWORKS=${THROUGHPUT_FRAMEWORKS:-axum actix}
+PATHS=${THROUGHPUT_PATHS:-/users/7 /pay}
+STACKS=(bare correlation anchor)
+TRACEPARENT="traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+
+log() { echo "[throughput] $*" >&2; }
+
+if ! command -v wrk >/dev/null; then
+  log "installing wrk"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq wrk >/dev/null
+fi
+
+log "building the servers (release)"
+SERVER=$(cargo bench --bench throughput_server --no-run --message-format=json 2>/dev/null |
+  sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -n 1)
+if [ -z "$SERVER" ] || [ ! -x "$SERVER" ]; then
+  log "could not build benches/throughput_server.rs"
+  exit 1
+fi
+
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# The address a started server prints once it listens.
+address_of() {
+  local out=$WORK/$1.out
+  for _ in $(seq 100); do
+    if grep -q '^listening on ' "$out"; then
+      sed -n 's/^listening on //p' "$out"
+      return
+    fi
+    sleep 0.1
+  done
+  log "$1 did not start: $(cat "$WORK/$1.err")"
+  exit 1
+}
+
+# Requests per second of one wrk run; fails when any response was not the expected one.
+measure() {
+  local url=$1 seconds=$2 expected=$3 output
+  output=$(wrk -t1 -c"$CONNECTIONS" -d"${seconds}s" -H "$TRACEPARENT" "$url")
+  # wrk counts 4xx/5xx as "Non-2xx"; only /pay is meant to answer 500.
+  if [ "$expected" = 2xx ] && grep -q 'Non-2xx' <<<"$output"; then
+    log "unexpected failures from $url: $output"
+    exit 1
+  fi
+  if grep -q 'Socket errors' <<<"$output"; then
+    log "socket errors from $url: $output"
+    exit 1
+  fi
+  awk '/^Requests\/sec:/ { print $2 }' <<<"$output"
+}
+
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+log "$ROUNDS rounds of ${SECONDS_PER_RUN}s per stack and path, $CONNECTIONS connections, $(nproc) cores"
+printf '%-8s %-9s %-12s %s\n' framework path stack "requests/s (each round)  median  ratio to bare"
+for framework in $FRAMEWORKS; do
+  declare -A ADDRESS=()
+  for stack in "${STACKS[@]}"; do
+    "$SERVER" "$framework-$stack" >"$WORK/$framework-$stack.out" 2>"$WORK/$framework-$stack.err" &
+    PIDS+=($!)
+  done
+  for stack in "${STACKS[@]}"; do
+    ADDRESS[$stack]=$(address_of "$framework-$stack")
+  done
+  for path in $PATHS; do
+    expected=2xx
+    [ "$path" = /pay ] && expected=5xx
+    declare -A RESULTS=()
+    for round in $(seq "$ROUNDS"); do
+      # Rotate the order: each stack goes first, second and third in turn.
+      for i in "${!STACKS[@]}"; do
+        stack=${STACKS[$(((i + round) % ${#STACKS[@]}))]}
+        url="http://${ADDRESS[$stack]}$path"
+        measure "$url" 1 "$expected" >/dev/null
+        rps=$(measure "$url" "$SECONDS_PER_RUN" "$expected")
+        RESULTS[$stack]="${RESULTS[$stack]:-} $rps"
+      done
+    done
+    bare=$(tr ' ' '\n' <<<"${RESULTS[bare]}" | grep . | median)
+    for stack in "${STACKS[@]}"; do
+      med=$(tr ' ' '\n' <<<"${RESULTS[$stack]}" | grep . | median)
+      printf '%-8s %-9s %-12s %s  %.0f  %.2f\n' "$framework" "$path" "$stack" \
+        "${RESULTS[$stack]# }" "$med" "$(awk -v a="$med" -v b="$bare" 'BEGIN { print a / b }')"
+    done
+    unset RESULTS
+  done
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  PIDS=()
+  unset ADDRESS
+done
