@@ -18,6 +18,7 @@ use opentelemetry::trace::SpanId;
 use sentry_core::types::Uuid;
 
 use crate::config::SENTRY_EVENT_ID_HEADER;
+use crate::request_state::RequestState;
 
 /// The longest value read: a hyphenated UUID.
 const MAX_EVENT_ID_LEN: usize = 36;
@@ -35,7 +36,7 @@ pub struct DownstreamReport {
     pub client_span_id: SpanId,
 }
 
-/// What the server request records about its downstream calls; a value of its `Context`.
+/// What the server request records about its downstream calls; part of its [`RequestState`].
 #[derive(Debug, Default)]
 pub(crate) struct RequestCorrelation {
     /// The first report: the one a cascade points to.
@@ -50,7 +51,7 @@ pub(crate) struct RequestCorrelation {
 impl RequestCorrelation {
     /// The server request's state in `cx`, if `cx` belongs to one.
     pub(crate) fn of(cx: &Context) -> Option<&Self> {
-        cx.get::<RequestCorrelation>()
+        RequestState::of(cx).map(|state| &state.correlation)
     }
 
     pub(crate) fn set_independent(&self) {
@@ -195,7 +196,7 @@ mod tests {
 
     #[test]
     fn the_first_report_of_a_request_is_kept_and_all_are_counted() {
-        let cx = Context::new().with_value(RequestCorrelation::default());
+        let cx = Context::new().with_value(RequestState::default());
         let first = DownstreamReport::new(Uuid::from_u128(1), 502, SpanId::from(1));
         let second = DownstreamReport::new(Uuid::from_u128(2), 500, SpanId::from(2));
         assert!(first.record_in(&cx));

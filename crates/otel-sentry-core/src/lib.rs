@@ -84,6 +84,7 @@ pub mod outgoing_trace;
 pub mod propagator;
 mod query_redaction;
 mod request_headers;
+mod request_state;
 mod request_view;
 pub mod route_lookup;
 mod sentry_binding;

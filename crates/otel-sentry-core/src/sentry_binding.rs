@@ -16,16 +16,18 @@
 
 use std::borrow::Cow;
 use std::net::IpAddr;
+use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, OnceLock};
 
-use opentelemetry::StringValue;
 use opentelemetry::trace::{SpanId, TraceId};
+use opentelemetry::{Context, StringValue};
 use sentry_core::Hub;
 use sentry_core::protocol::{self, Event, Map, TraceContext};
 
 use crate::cascade_policy::CASCADE_FINGERPRINT;
 use crate::hex;
 use crate::http_method::RecordedMethod;
+use crate::request_state::RequestState;
 use crate::route_lookup;
 
 /// The tag holding the OpenTelemetry trace id.
@@ -239,12 +241,20 @@ impl RequestData {
     }
 }
 
-/// A hub for one request, derived from `parent`, whose events carry `stamp`; `None` when
-/// `parent` has no client (nothing would be sent).
-pub(crate) fn request_hub(parent: &Arc<Hub>, stamp: Arc<RequestStamp>) -> Option<Arc<Hub>> {
+/// A hub for one request, derived from `parent`, whose events carry the stamp of the
+/// request `cx` belongs to (see [`RequestState`]); `None` when `parent` has no client
+/// (nothing would be sent).
+pub(crate) fn request_hub(parent: &Arc<Hub>, cx: Context) -> Option<Arc<Hub>> {
     parent.client()?;
     let hub = Hub::new_from_top(parent);
-    hub.configure_scope(|scope| scope.add_event_processor(move |event| Some(stamp.apply(event))));
+    // The processor only reads the stamp; a panic cannot leave it half-written.
+    let cx = AssertUnwindSafe(cx);
+    hub.configure_scope(|scope| {
+        scope.add_event_processor(move |event| match RequestState::stamp_of(&cx) {
+            Some(stamp) => Some(stamp.apply(event)),
+            None => Some(event),
+        })
+    });
     Some(Arc::new(hub))
 }
 

@@ -24,7 +24,6 @@ use sentry_core::Hub;
 use sentry_core::types::Uuid;
 
 use crate::config::{CorrelationConfig, SENTRY_EVENT_ID_HEADER};
-use crate::downstream_report::RequestCorrelation;
 use crate::exception;
 use crate::failure::ResponseSummary;
 use crate::failure_report::{self, Failure};
@@ -35,6 +34,7 @@ use crate::incoming_trace::IncomingTrace;
 use crate::interned_names::RouteNames;
 use crate::outgoing_trace;
 use crate::request_headers::KnownHeaders;
+use crate::request_state::RequestState;
 use crate::request_view::RequestView;
 use crate::route_lookup::RouteLookup;
 use crate::sentry_binding::{self, RequestData, RequestStamp};
@@ -54,8 +54,6 @@ pub struct ServerRequest {
     method: RecordedMethod,
     route: Option<StringValue>,
     path: StringValue,
-    /// What the request hub stamps on events; holds the route once known.
-    stamp: Option<Arc<RequestStamp>>,
     /// Whether the response or failure was reported; the span is then no longer ours.
     reported: bool,
 }
@@ -153,10 +151,10 @@ impl CorrelationConfig {
             .parent
             .as_ref()
             .map(|parent| parent.span_context.span_id());
-        // Downstream calls record their reports here; see `downstream_report`.
+        // Downstream calls record their reports there, the request hub finds its stamp.
         let parent_cx = incoming
             .attach_to(&Context::new())
-            .with_value(RequestCorrelation::default());
+            .with_value(RequestState::default());
         let attributes = StartAttributes {
             name,
             method: &method,
@@ -174,8 +172,8 @@ impl CorrelationConfig {
         let cx = server_span::start(self, &parent_cx, attributes);
 
         let parent_hub = self.parent_hub();
-        let mut request_stamp = None;
         let hub = parent_hub.client().and_then(|client| {
+            let state = RequestState::of(&parent_cx)?;
             let span = cx.span();
             let ids = span.span_context();
             // Sized by the first pass: one allocation for the copy.
@@ -183,7 +181,7 @@ impl CorrelationConfig {
             request.headers.visit_lines(&mut |name, value| {
                 sentry_binding::push_header_line(&mut headers, name, value)
             });
-            let stamp = Arc::new(RequestStamp {
+            let stamp = RequestStamp {
                 trace_id: ids.trace_id(),
                 span_id: ids.span_id(),
                 parent_span_id,
@@ -199,9 +197,10 @@ impl CorrelationConfig {
                     send_default_pii: client.options().send_default_pii,
                 },
                 fingerprint_by_trace: self.fingerprint_by_trace,
-            });
-            request_stamp = Some(Arc::clone(&stamp));
-            sentry_binding::request_hub(&parent_hub, stamp)
+            };
+            // Just created: nothing set it before.
+            let _ = state.stamp.set(stamp);
+            sentry_binding::request_hub(&parent_hub, parent_cx.clone())
         });
         ServerRequest {
             config: Arc::clone(self),
@@ -210,7 +209,6 @@ impl CorrelationConfig {
             method,
             route,
             path,
-            stamp: request_stamp,
             reported: false,
         }
     }
@@ -244,7 +242,7 @@ impl ServerRequest {
         let span = self.cx.span();
         span.update_name(name);
         span.set_attribute(KeyValue::new(HTTP_ROUTE, route.clone()));
-        if let Some(stamp) = &self.stamp {
+        if let Some(stamp) = RequestState::stamp_of(&self.cx) {
             let _ = stamp.route.set(route.clone());
         }
         self.route = Some(route);
@@ -257,10 +255,7 @@ impl ServerRequest {
             return;
         }
         // An event captured inside the handler may have looked it up already.
-        let known = self
-            .stamp
-            .as_ref()
-            .and_then(|stamp| stamp.route.get().cloned());
+        let known = RequestState::stamp_of(&self.cx).and_then(|stamp| stamp.route.get().cloned());
         let template = match known {
             Some(route) => route.as_str().to_owned(),
             None => match lookup.route_of(self.path.as_str()) {
