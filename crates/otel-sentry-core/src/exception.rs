@@ -94,10 +94,13 @@ pub(crate) const PANIC_TYPE: &str = "panic";
 ///
 /// Formats only up to the end of the name: Sentry formats the whole value, twice.
 pub(crate) fn type_from_debug(value: &(impl fmt::Debug + ?Sized), message: &str) -> String {
-    let mut name = LeadingName(String::with_capacity(32));
+    let mut name = LeadingName {
+        name: String::with_capacity(32),
+        ended: false,
+    };
     // An error here is the writer stopping after the name, not a failure.
     let _ = fmt::write(&mut name, format_args!("{value:?}"));
-    let LeadingName(name) = name;
+    let LeadingName { name, .. } = name;
     if name.starts_with('"') {
         // Maybe the message quoted; only the whole output tells.
         let debug = format!("{value:?}");
@@ -113,18 +116,26 @@ pub(crate) fn type_from_debug(value: &(impl fmt::Debug + ?Sized), message: &str)
 }
 
 /// Keeps what is written up to the first character that ends a type name in `Debug`
-/// output (where `sentry_core::parse_type_from_debug` splits), then refuses the rest.
-struct LeadingName(String);
+/// output (where `sentry_core::parse_type_from_debug` splits), then refuses the rest, also
+/// from a `Debug` that goes on writing after an error.
+struct LeadingName {
+    name: String,
+    ended: bool,
+}
 
 impl fmt::Write for LeadingName {
     fn write_str(&mut self, part: &str) -> fmt::Result {
+        if self.ended {
+            return Err(fmt::Error);
+        }
         match part.find([' ', '(', '{', '\r', '\n']) {
             Some(end) => {
-                self.0.push_str(&part[..end]);
+                self.name.push_str(&part[..end]);
+                self.ended = true;
                 Err(fmt::Error)
             }
             None => {
-                self.0.push_str(part);
+                self.name.push_str(part);
                 Ok(())
             }
         }
@@ -282,11 +293,15 @@ mod tests {
     }
     impl Error for Message {}
 
-    /// Written in pieces, with leading whitespace and a quote that is not the message.
+    /// Written in pieces, with leading whitespace and a quote that is not the message;
+    /// writes on after an error.
     struct Odd(&'static [&'static str]);
     impl fmt::Debug for Odd {
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            self.0.iter().try_for_each(|piece| f.write_str(piece))
+            for piece in self.0 {
+                let _ = f.write_str(piece);
+            }
+            Ok(())
         }
     }
     impl fmt::Display for Odd {
@@ -312,7 +327,7 @@ mod tests {
     fn types_are_read_from_debug_as_sentry_reads_them() {
         let io = std::io::Error::other(Named { code: 7 });
         let parse = "NaN".parse::<usize>().unwrap_err();
-        let errors: [&(dyn Error + 'static); 9] = [
+        let errors: [&(dyn Error + 'static); 10] = [
             &Outer(Inner),
             &Named { code: 402 },
             &Message("it broke"),
@@ -321,6 +336,7 @@ mod tests {
             &Odd(&["Spl", "it", "Name", "\tTail"]),
             &Odd(&["\"quoted\" ", "but not the message"]),
             &Odd(&["\ttabbed\t", "{"]),
+            &Odd(&["Stops ", "Here", "(", "not"]),
             &Odd(&[]),
         ];
         for error in errors {
