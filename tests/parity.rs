@@ -1,99 +1,18 @@
 //! The same requests to an axum app behind `CorrelationLayer` and an actix-web app wrapped
 //! in `Correlation`, with the same routes: the spans and Sentry events must match.
 //!
-//! Framework-specific and left out of the comparison: `server.port` (two servers) and the
-//! port in Sentry's request URL. Nothing else differs.
+//! Framework-specific and left out of the comparison: `server.port` (two servers); the
+//! port in Sentry's request URL is compared as "the server's port".
+
+mod same_app;
 
 use std::collections::BTreeMap;
 
 use opentelemetry_sdk::trace::SpanData;
-use otel_sentry_test_support::{PaymentFailed, Served, Telemetry, serve_router};
+use otel_sentry_core::CorrelationConfig;
+use otel_sentry_test_support::{Served, attribute};
+use same_app::serve_both;
 use sentry_core::protocol::{Context as SentryContext, Event};
-
-/// A handler that captures an event of its own: it must carry the request's ids and route.
-async fn note() -> &'static str {
-    sentry_core::capture_message("noted", sentry_core::Level::Info);
-    "noted"
-}
-
-async fn serve_axum() -> Served {
-    use axum::Router;
-    use axum::http::StatusCode;
-    use axum::routing::get;
-    use otel_sentry_tower::CorrelationLayer;
-    use otel_sentry_tower::axum::ErrorResponse;
-
-    let telemetry = Telemetry::with_sentry();
-    let app = Router::new()
-        .route("/users/{id}", get(|| async { "ok" }))
-        .route("/fail", get(|| async { StatusCode::SERVICE_UNAVAILABLE }))
-        .route(
-            "/pay",
-            get(|| async { Err::<&str, _>(ErrorResponse::from(PaymentFailed::card_declined(51))) }),
-        )
-        .route("/missing", get(|| async { StatusCode::NOT_FOUND }))
-        .route("/notes/{id}", get(note))
-        .route(
-            "/panic",
-            get(|| async {
-                if true {
-                    panic!("boom");
-                }
-                "unreachable"
-            }),
-        )
-        .layer(
-            CorrelationLayer::new()
-                .tracer(telemetry.tracer())
-                .sentry_hub(telemetry.hub.clone()),
-        );
-    serve_router(app, telemetry).await
-}
-
-async fn serve_actix() -> Served {
-    use actix_web::{App, HttpResponse, HttpServer, web};
-    use otel_sentry_actix::{Correlation, ErrorResponse};
-
-    async fn pay() -> Result<&'static str, ErrorResponse> {
-        Err(PaymentFailed::card_declined(51).into())
-    }
-    async fn panics() -> &'static str {
-        if true {
-            panic!("boom");
-        }
-        "unreachable"
-    }
-
-    let telemetry = Telemetry::with_sentry();
-    let correlation = Correlation::new()
-        .tracer(telemetry.tracer())
-        .sentry_hub(telemetry.hub.clone());
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let server = HttpServer::new(move || {
-        App::new()
-            .wrap(correlation.clone())
-            .route("/users/{id}", web::get().to(|| async { "ok" }))
-            .route(
-                "/fail",
-                web::get().to(|| async { HttpResponse::ServiceUnavailable().finish() }),
-            )
-            .route("/pay", web::get().to(pay))
-            .route(
-                "/missing",
-                web::get().to(|| async { HttpResponse::NotFound().finish() }),
-            )
-            .route("/panic", web::get().to(panics))
-            .route("/notes/{id}", web::get().to(note))
-    })
-    .workers(1)
-    .disable_signals()
-    .listen(listener)
-    .unwrap()
-    .run();
-    actix_web::rt::spawn(server);
-    Served::new(format!("http://{addr}"), telemetry)
-}
 
 /// A span, with the framework-specific parts left out and ids replaced by what they name.
 #[derive(Debug, PartialEq)]
@@ -101,6 +20,8 @@ struct SpanShape {
     name: String,
     kind: String,
     continued: bool,
+    trace_state: String,
+    links: usize,
     attributes: BTreeMap<String, String>,
     status: String,
     events: Vec<(String, BTreeMap<String, String>)>,
@@ -125,6 +46,8 @@ fn shape_of_span(span: &SpanData) -> SpanShape {
         name: span.name.to_string(),
         kind: format!("{:?}", span.span_kind),
         continued: span.parent_span_id.to_string() == "00f067aa0ba902b7",
+        trace_state: span.span_context.trace_state().header(),
+        links: span.links.len(),
         attributes,
         status: format!("{:?}", span.status),
         events: span
@@ -155,9 +78,13 @@ struct EventShape {
     transaction: Option<String>,
     level: String,
     request_path: Option<String>,
+    /// Whether `request.url` names the port the request was sent to.
+    request_port_is_the_servers: bool,
+    /// Whether the span's `sentry.event_id` names this event.
+    named_by_the_span: bool,
 }
 
-fn shape_of_event(event: &Event<'static>, span: &SpanData) -> EventShape {
+fn shape_of_event(event: &Event<'static>, span: &SpanData, port: u16) -> EventShape {
     let Some(SentryContext::Trace(trace)) = event.contexts.get("trace") else {
         panic!("no trace context");
     };
@@ -184,10 +111,27 @@ fn shape_of_event(event: &Event<'static>, span: &SpanData) -> EventShape {
             .as_ref()
             .and_then(|r| r.url.as_ref())
             .map(|url| url.path().to_owned()),
+        request_port_is_the_servers: event
+            .request
+            .as_ref()
+            .and_then(|r| r.url.as_ref())
+            .and_then(|url| url.port())
+            == Some(port),
+        named_by_the_span: attribute(span, "sentry.event_id")
+            .is_some_and(|id| id.as_str() == event.event_id.simple().to_string()),
     }
 }
 
-async fn run(service: &Served, path: &str) -> (SpanShape, Vec<EventShape>) {
+/// What the response told the caller.
+#[derive(Debug, PartialEq)]
+struct ResponseShape {
+    status: u16,
+    /// Whether `x-sentry-event-id` was answered, and named the span's `sentry.event_id`.
+    event_id_header: Option<bool>,
+    traceparent_header: bool,
+}
+
+async fn run(service: &Served, path: &str) -> (SpanShape, Vec<EventShape>, ResponseShape) {
     let response = service
         .get_with(
             path,
@@ -196,25 +140,46 @@ async fn run(service: &Served, path: &str) -> (SpanShape, Vec<EventShape>) {
                     "traceparent",
                     "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
                 ),
+                // A repeated key keeps its first member (the W3C suite's duplicated keys).
+                ("tracestate", "foo=1,bar=2,foo=3"),
                 ("user-agent", "parity/1.0"),
             ],
         )
         .await;
+    let port = response.url().port().expect("the test server's port");
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned)
+    };
+    let (status, event_id_header, traceparent_header) = (
+        response.status().as_u16(),
+        header("x-sentry-event-id"),
+        header("traceparent").is_some(),
+    );
     let _ = response.bytes().await;
     let span = service.server_span().await;
     service.exporter.reset();
     let events = service.events();
     let events = events
         .iter()
-        .map(|event| shape_of_event(event, &span))
+        .map(|event| shape_of_event(event, &span, port))
         .collect();
-    (shape_of_span(&span), events)
+    let response = ResponseShape {
+        status,
+        event_id_header: event_id_header.map(|id| {
+            attribute(&span, "sentry.event_id").is_some_and(|on_span| on_span.as_str() == id)
+        }),
+        traceparent_header,
+    };
+    (shape_of_span(&span), events, response)
 }
 
 #[actix_web::test]
 async fn axum_and_actix_record_the_same_spans_and_events() {
-    let axum = serve_axum().await;
-    let actix = serve_actix().await;
+    let [(_, axum), (_, actix)] = serve_both(CorrelationConfig::new).await;
     // Each path with the Sentry events it must produce: one per failure, and the
     // handler's own.
     for (path, events) in [
@@ -225,10 +190,26 @@ async fn axum_and_actix_record_the_same_spans_and_events() {
         ("/no-such-route", 0),
         ("/panic", 1),
         ("/notes/3", 1),
+        ("/own-capture", 1),
     ] {
         let from_axum = run(&axum, path).await;
         let from_actix = run(&actix, path).await;
         assert_eq!(from_axum, from_actix, "{path}");
-        assert_eq!(from_axum.1.len(), events, "{path}: {:#?}", from_axum.1);
+        let (span, events_sent, response) = from_axum;
+        assert_eq!(events_sent.len(), events, "{path}: {events_sent:#?}");
+        assert_eq!(span.trace_state, "foo=1,bar=2", "{path}");
+        assert!(
+            events_sent
+                .iter()
+                .all(|event| event.request_port_is_the_servers),
+            "{path}: {events_sent:#?}"
+        );
+        // A failure's event is named by the span and, by default, in the response.
+        if response.status >= 500 {
+            assert!(events_sent[0].named_by_the_span, "{path}");
+            assert_eq!(response.event_id_header, Some(true), "{path}");
+        } else {
+            assert_eq!(response.event_id_header, None, "{path}");
+        }
     }
 }

@@ -16,8 +16,8 @@ use crate::span_tracer::SpanTracer;
 ///
 /// The defaults suit most clients: the global tracer provider (looked up at the first
 /// request, and again while it records nothing), the conventions' sensitive query
-/// parameters, the standard methods, an `http` breadcrumb per call, no link to a Sentry
-/// UI.
+/// parameters, the standard methods, an `http` breadcrumb per call, a link to the Sentry
+/// UI only when `SENTRY_ORG` names one ([`EventLink::from_env`]).
 ///
 /// ```
 /// use otel_sentry_core::{ClientConfig, EventLink};
@@ -41,7 +41,7 @@ impl Default for ClientConfig {
     fn default() -> Self {
         ClientConfig {
             tracer: SpanTracer::default(),
-            event_link: None,
+            event_link: EventLink::from_env(),
             breadcrumbs: true,
             sensitive_query_params: SensitiveQueryParams::default(),
             known_methods: KnownMethods::default(),
@@ -67,7 +67,8 @@ impl ClientConfig {
     }
 
     /// Write `sentry.event_url` beside the `sentry.event_id` a downstream reported, built by
-    /// `link` (default: only the id).
+    /// `link` (default: [`EventLink::from_env`], read when the configuration is made; without
+    /// `SENTRY_ORG`, only the id).
     pub fn event_link(mut self, link: EventLink) -> Self {
         self.event_link = Some(link);
         self

@@ -14,6 +14,7 @@ use crate::event_link::EventLink;
 use crate::failure::{ClassifyFailure, FailurePolicy};
 use crate::forwarded::TrustedProxies;
 use crate::http_method::KnownMethods;
+use crate::inbound_trust::InboundTrust;
 use crate::interned_names::InternedValues;
 use crate::query_redaction::SensitiveQueryParams;
 use crate::span_tracer::SpanTracer;
@@ -23,24 +24,27 @@ use crate::span_tracer::SpanTracer;
 pub const SENTRY_EVENT_ID_HEADER: &str = "x-sentry-event-id";
 
 /// How requests are correlated: which tracer starts the server spans, which Sentry hub
-/// the per-request hubs derive from, what counts as a failure, and what the responses say.
+/// the per-request hubs derive from, what counts as a failure, whom to trust, and what the
+/// responses say.
 ///
-/// The defaults suit most services: the global tracer provider (looked up at the first
-/// request, and again while it records nothing, so it may be installed after the layer
-/// is built), the main Sentry hub, 5xx
-/// as failures, no link to a Sentry UI, no extra response headers, forwarding headers
-/// ignored.
+/// The defaults suit services that call each other: the global tracer provider (looked
+/// up at the first request, and again while it records nothing, so it may be installed
+/// after the layer is built), the main Sentry hub, 5xx as failures, every caller trusted,
+/// failed responses answered with their Sentry event id (so one failure across services
+/// raises one alert), a link to the Sentry UI when `SENTRY_ORG` names one (read once, here),
+/// forwarding headers ignored. A service facing the internet sets
+/// [`inbound_trust`](Self::inbound_trust).
 ///
 /// ```
-/// use otel_sentry_core::{CorrelationConfig, EventLink, TrustedProxies};
+/// use otel_sentry_core::{CorrelationConfig, EventLink, InboundTrust, TrustedProxies};
 ///
 /// let config = CorrelationConfig::new()
 ///     .event_link(EventLink::sentry("https://sentry.io", "acme"))
 ///     .response_traceparent(true)
-///     .response_event_id(true)
-///     .trusted_proxies(TrustedProxies::loopback_and_private());
+///     .trusted_proxies(TrustedProxies::loopback_and_private())
+///     .inbound_trust(InboundTrust::peers(TrustedProxies::loopback_and_private()));
 /// ```
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct CorrelationConfig {
     tracer: SpanTracer,
     pub(crate) sentry_hub: Option<Arc<Hub>>,
@@ -49,6 +53,7 @@ pub struct CorrelationConfig {
     pub(crate) response_traceparent: bool,
     pub(crate) response_event_id: bool,
     pub(crate) trusted_proxies: TrustedProxies,
+    pub(crate) inbound_trust: InboundTrust,
     pub(crate) sensitive_query_params: SensitiveQueryParams,
     pub(crate) known_methods: KnownMethods,
     pub(crate) cascade_policy: CascadePolicy,
@@ -58,6 +63,29 @@ pub struct CorrelationConfig {
     pub(crate) host_names: InternedValues,
     pub(crate) user_agents: InternedValues,
     pub(crate) client_addresses: InternedValues<IpAddr>,
+}
+
+impl Default for CorrelationConfig {
+    fn default() -> Self {
+        CorrelationConfig {
+            tracer: SpanTracer::default(),
+            sentry_hub: None,
+            failure_policy: FailurePolicy::default(),
+            event_link: EventLink::from_env(),
+            response_traceparent: false,
+            response_event_id: true,
+            trusted_proxies: TrustedProxies::default(),
+            inbound_trust: InboundTrust::default(),
+            sensitive_query_params: SensitiveQueryParams::default(),
+            known_methods: KnownMethods::default(),
+            cascade_policy: CascadePolicy::default(),
+            fingerprint_by_trace: false,
+            cascade_window: CascadeWindow::default(),
+            host_names: InternedValues::default(),
+            user_agents: InternedValues::default(),
+            client_addresses: InternedValues::default(),
+        }
+    }
 }
 
 impl CorrelationConfig {
@@ -94,25 +122,41 @@ impl CorrelationConfig {
         self
     }
 
-    /// Write `sentry.event_url` on failed spans, built by `link` (default: only
-    /// `sentry.event_id` is written).
+    /// Write `sentry.event_url` on failed spans, built by `link` (default:
+    /// [`EventLink::from_env`], from `SENTRY_URL` and `SENTRY_ORG` as read when the
+    /// configuration was made; without `SENTRY_ORG`, only `sentry.event_id` is written).
     pub fn event_link(mut self, link: EventLink) -> Self {
         self.event_link = Some(link);
         self
     }
 
-    /// Answer every response with the server span's `traceparent` (and `tracestate`, when
-    /// not empty), so a caller can find the trace (default: off).
+    /// Answer every response to a trusted caller with the server span's `traceparent` (and
+    /// `tracestate`, when not empty), so it can find the trace (default: off).
     pub fn response_traceparent(mut self, enabled: bool) -> Self {
         self.response_traceparent = enabled;
         self
     }
 
-    /// Answer failed responses with the Sentry event id in [`SENTRY_EVENT_ID_HEADER`], so
-    /// an internal caller knows the failure is already reported (default: off; it tells
-    /// clients your Sentry event ids).
+    /// Answer failed responses to a trusted caller with the Sentry event id in
+    /// [`SENTRY_EVENT_ID_HEADER`], so a calling service knows the failure is already
+    /// reported and sends no second event (default: on).
+    ///
+    /// The trade-off: whoever the layer trusts learns your Sentry event ids (random ids,
+    /// which say nothing without access to your Sentry). At the edge, distrust the
+    /// internet with [`inbound_trust`](Self::inbound_trust) rather than turning this off:
+    /// internal callers keep the signal. Off, every hop of a failing call chain reports
+    /// its own event, unless a [`CascadeWindow`] or the relay deduplicates them.
     pub fn response_event_id(mut self, enabled: bool) -> Self {
         self.response_event_id = enabled;
+        self
+    }
+
+    /// Which callers are trusted (default: [`InboundTrust::always`]). An untrusted
+    /// caller's request starts a new trace linked to the one it sent, its baggage is
+    /// ignored, and it is answered no `traceparent` nor event id; see
+    /// [`inbound_trust`](crate::inbound_trust).
+    pub fn inbound_trust(mut self, trust: InboundTrust) -> Self {
+        self.inbound_trust = trust;
         self
     }
 
@@ -221,6 +265,7 @@ impl fmt::Debug for CorrelationConfig {
             .field("response_traceparent", &self.response_traceparent)
             .field("response_event_id", &self.response_event_id)
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("inbound_trust", &self.inbound_trust)
             .field("sensitive_query_params", &self.sensitive_query_params)
             .field("known_methods", &self.known_methods)
             .field("cascade_policy", &self.cascade_policy)
@@ -278,6 +323,11 @@ macro_rules! correlation_config_methods {
         /// Trust forwarding headers from these proxies; see [`CorrelationConfig::trusted_proxies`](otel_sentry_core::CorrelationConfig::trusted_proxies).
         pub fn trusted_proxies(self, proxies: $crate::TrustedProxies) -> Self {
             self.map_config(|config| config.trusted_proxies(proxies))
+        }
+
+        /// Choose which callers are trusted; see [`CorrelationConfig::inbound_trust`](otel_sentry_core::CorrelationConfig::inbound_trust).
+        pub fn inbound_trust(self, trust: $crate::InboundTrust) -> Self {
+            self.map_config(|config| config.inbound_trust(trust))
         }
 
         /// Redact these query parameters; see [`CorrelationConfig::sensitive_query_params`](otel_sentry_core::CorrelationConfig::sensitive_query_params).

@@ -1,5 +1,5 @@
-//! Reporting a failure once: one Sentry event through the request hub (unless Sentry's
-//! panic hook already made it), then the exception, status, `error.type` and event id on
+//! Reporting a failure once: one Sentry event through the request hub (unless the
+//! request captured one itself: the handler, or Sentry's panic hook), then the exception, status, `error.type` and event id on
 //! the span.
 
 use std::borrow::Cow;
@@ -19,6 +19,7 @@ use crate::config::CorrelationConfig;
 use crate::exception::{self, PANIC_TYPE, SpanException};
 use crate::handler_error::HandlerError;
 use crate::hex;
+use crate::request_state::RequestState;
 use crate::server_request::CaughtPanic;
 use crate::server_span;
 
@@ -61,26 +62,40 @@ pub(crate) fn report(
         }
         _ => capture(hub, event),
     };
-    let (error_type, exception, own_event_id) = match failure {
-        Failure::Error(error) => {
+    // An error event the request captured itself stands for the failure (see
+    // `captured_event`): no second one.
+    let captured =
+        RequestState::stamp_of(cx).and_then(|stamp| stamp.captured.error(hub.map(|hub| &**hub)));
+    let (error_type, exception, own_event_id) = match (failure, captured) {
+        (Failure::Error(error), Some((event_id, _))) => {
+            let exception = SpanException::from_error(error.error, error.type_name);
+            (Cow::Owned(exception.ty.clone()), exception, event_id)
+        }
+        (Failure::Error(error), None) => {
             let (event, exception) = exception::error_event(error.error, error.type_name);
             let event_id = send(event);
             (Cow::Owned(exception.ty.clone()), exception, event_id)
         }
-        Failure::Panic(panic) => {
+        (Failure::Panic(panic), captured) => {
             let exception = SpanException::from_panic(panic.message());
-            let event_id = match panic.reported() {
-                // Sentry's panic hook sent it already: it stays the event of this failure.
-                Some(id) => (!id.is_nil()).then_some(id),
+            let event_id = match captured {
+                // Sentry's panic hook (or the handler) sent it already.
+                Some((event_id, _)) => event_id,
                 None => send(exception::event_from_panic(&exception.message)),
             };
             (Cow::Borrowed(PANIC_TYPE), exception, event_id)
         }
-        Failure::Status {
-            method,
-            route,
-            status,
-        } => {
+        (Failure::Status { status, .. }, Some((event_id, exception))) => {
+            (Cow::Owned(status.to_string()), exception, event_id)
+        }
+        (
+            Failure::Status {
+                method,
+                route,
+                status,
+            },
+            None,
+        ) => {
             let message = exception::status_message(method, route, status);
             let event_id = send(exception::event_from_status(&message));
             (

@@ -79,7 +79,7 @@ impl TrustedProxies {
         }
     }
 
-    fn trusts(&self, ip: IpAddr) -> bool {
+    pub(crate) fn trusts(&self, ip: IpAddr) -> bool {
         self.trusted.as_ref().is_some_and(|trusted| trusted(ip))
     }
 }

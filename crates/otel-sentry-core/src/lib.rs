@@ -20,7 +20,7 @@
 //! | header | module | rules |
 //! | --- | --- | --- |
 //! | `traceparent` | [`traceparent`] | W3C Trace Context Level 2: exact lengths, lowercase hex, no all-zero ids, version `ff` forbidden, nothing after version `00`'s flags, one line only, every flag bit kept |
-//! | `tracestate` | [`tracestate`] | lines combined; Level 2 key and value grammar; over 32 members, a repeated key or one bad member discards the list; 512-character propagation with whole-member truncation |
+//! | `tracestate` | [`tracestate`] | lines combined; Level 2 key and value grammar; a repeated key keeps its first member; over 32 members or one bad member discards the list; 512-character propagation with whole-member truncation |
 //! | `baggage` | [`baggage`] | W3C Baggage: tokens, percent-encoding, properties, 64 members / 8192 bytes |
 //! | `sentry-trace` | [`sentry_trace`] | `{trace_id}-{span_id}[-{sampled}]`, read when no valid `traceparent` arrived |
 //! | `sentry-` baggage entries | [`dynamic_sampling_context`] | Sentry's sampling context, passed on unchanged |
@@ -60,6 +60,7 @@
 #![forbid(unsafe_code)]
 
 pub mod baggage;
+mod captured_event;
 pub mod cascade_policy;
 pub mod cascade_window;
 mod client_call;
@@ -78,6 +79,7 @@ mod header_injection;
 mod header_lines;
 mod hex;
 mod http_method;
+pub mod inbound_trust;
 pub mod incoming_trace;
 mod interned_names;
 pub mod outgoing_trace;
@@ -113,6 +115,7 @@ pub use forwarded::{ForwardingHeaders, TrustedProxies};
 pub use handler_error::{HandlerError, OpaqueError};
 pub use header_injection::{inject_context, inject_current_context};
 pub use http_method::{DEFAULT_KNOWN_METHODS, KnownMethods};
+pub use inbound_trust::InboundTrust;
 pub use incoming_trace::{IncomingTrace, ParentHeader, RemoteParent};
 pub use propagator::CorrelationPropagator;
 pub use query_redaction::{DEFAULT_SENSITIVE_QUERY_PARAMS, SensitiveQueryParams};

@@ -15,6 +15,7 @@
 //!   forwarding headers…), cookies and the client address only with `send_default_pii`.
 
 use std::borrow::Cow;
+use std::fmt::Write as _;
 use std::net::IpAddr;
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, OnceLock};
@@ -24,6 +25,7 @@ use opentelemetry::{Context, StringValue};
 use sentry_core::Hub;
 use sentry_core::protocol::{self, Event, Map, TraceContext};
 
+use crate::captured_event::CapturedEvents;
 use crate::cascade_policy::CASCADE_FINGERPRINT;
 use crate::hex;
 use crate::http_method::RecordedMethod;
@@ -124,6 +126,8 @@ pub(crate) struct RequestStamp {
     pub(crate) request: RequestData,
     /// Fingerprint every event by the trace id (see `CorrelationConfig::fingerprint_by_trace`).
     pub(crate) fingerprint_by_trace: bool,
+    /// The events captured during the request; see [`captured_event`](crate::captured_event).
+    pub(crate) captured: CapturedEvents,
 }
 
 /// The request as Sentry shows it, kept raw and turned into Sentry's form only when an
@@ -132,7 +136,10 @@ pub(crate) struct RequestStamp {
 pub(crate) struct RequestData {
     pub(crate) method: RecordedMethod,
     pub(crate) scheme: &'static str,
+    /// The host, without the port.
     pub(crate) authority: Option<StringValue>,
+    /// The port, unless it is the scheme's default.
+    pub(crate) port: Option<u16>,
     pub(crate) path: StringValue,
     pub(crate) query: Option<StringValue>,
     /// Header lines as `name: value\n`, names lowercase.
@@ -187,12 +194,29 @@ impl RequestData {
             .map_or("localhost", StringValue::as_str);
         let query = self.query.as_ref().map(StringValue::as_str);
         let path = self.path.as_str();
+        // `[v6]:port` and `:65535` at most.
         let mut url = String::with_capacity(
-            self.scheme.len() + 3 + authority.len() + path.len() + query.map_or(0, |q| q.len() + 1),
+            self.scheme.len()
+                + 3
+                + authority.len()
+                + 8
+                + path.len()
+                + query.map_or(0, |q| q.len() + 1),
         );
         url.push_str(self.scheme);
         url.push_str("://");
-        url.push_str(authority);
+        // `server.address` holds an IPv6 address bare; a URL brackets it.
+        if authority.contains(':') {
+            url.push('[');
+            url.push_str(authority);
+            url.push(']');
+        } else {
+            url.push_str(authority);
+        }
+        if let Some(port) = self.port {
+            // Into the reserved capacity: writing to a String cannot fail.
+            let _ = write!(url, ":{port}");
+        }
         url.push_str(path);
         if let Some(query) = query {
             url.push('?');
@@ -251,7 +275,10 @@ pub(crate) fn request_hub(parent: &Arc<Hub>, cx: Context) -> Option<Arc<Hub>> {
     let cx = AssertUnwindSafe(cx);
     hub.configure_scope(|scope| {
         scope.add_event_processor(move |event| match RequestState::stamp_of(&cx) {
-            Some(stamp) => Some(stamp.apply(event)),
+            Some(stamp) => {
+                stamp.captured.note(&event);
+                Some(stamp.apply(event))
+            }
             None => Some(event),
         })
     });

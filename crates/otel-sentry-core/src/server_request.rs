@@ -54,6 +54,8 @@ pub struct ServerRequest {
     method: RecordedMethod,
     route: Option<StringValue>,
     path: StringValue,
+    /// Whether the caller is trusted (see [`inbound_trust`](crate::inbound_trust)).
+    trusted: bool,
     /// Whether the response or failure was reported; the span is then no longer ours.
     reported: bool,
 }
@@ -70,18 +72,12 @@ impl fmt::Debug for ServerRequest {
 /// A panic caught while running the handler.
 pub struct CaughtPanic {
     payload: Box<dyn Any + Send>,
-    /// The event Sentry's panic hook captured through the request hub for this panic (nil
-    /// when Sentry dropped it): the lifecycle then captures no second event.
-    reported: Option<Uuid>,
 }
 
 impl CaughtPanic {
     /// A panic an adapter caught itself, with `payload` from `catch_unwind`.
     pub fn new(payload: Box<dyn Any + Send>) -> Self {
-        CaughtPanic {
-            payload,
-            reported: None,
-        }
+        CaughtPanic { payload }
     }
 
     /// The panic payload, to resume unwinding with.
@@ -93,17 +89,12 @@ impl CaughtPanic {
     pub fn message(&self) -> String {
         exception::panic_message(&*self.payload)
     }
-
-    pub(crate) fn reported(&self) -> Option<Uuid> {
-        self.reported
-    }
 }
 
 impl fmt::Debug for CaughtPanic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CaughtPanic")
             .field("message", &self.message())
-            .field("reported", &self.reported)
             .finish()
     }
 }
@@ -115,6 +106,7 @@ impl CorrelationConfig {
         let known = KnownHeaders::collect(request.headers);
         let incoming = IncomingTrace::from_source(&known);
         let origin = self.trusted_proxies.origin(request.peer, request.headers);
+        let trusted = self.inbound_trust.trusts(origin.client);
         let method = self.known_methods.classify(request.method);
         let (route, name) = match request.route {
             Some(template) => {
@@ -147,14 +139,21 @@ impl CorrelationConfig {
             });
         let user_agent = known.user_agent.map(|agent| self.user_agents.get(agent));
 
-        let parent_span_id = incoming
-            .parent
-            .as_ref()
-            .map(|parent| parent.span_context.span_id());
+        // An untrusted caller's context is only linked to: a new trace starts, without its
+        // baggage (see `inbound_trust`).
+        let (continued, link) = if trusted {
+            (incoming.attach_to(&Context::new()), None)
+        } else {
+            (
+                Context::new(),
+                incoming.parent.map(|parent| parent.span_context),
+            )
+        };
+        let parent_span_id = Some(continued.span().span_context())
+            .filter(|parent| parent.is_valid())
+            .map(|parent| parent.span_id());
         // Downstream calls record their reports there, the request hub finds its stamp.
-        let parent_cx = incoming
-            .attach_to(&Context::new())
-            .with_value(RequestState::default());
+        let parent_cx = continued.with_value(RequestState::default());
         let attributes = StartAttributes {
             name,
             method: &method,
@@ -168,6 +167,7 @@ impl CorrelationConfig {
                 .map(|client| self.client_addresses.address(client)),
             user_agent: user_agent.as_ref(),
             version: request.version,
+            link,
         };
         let cx = server_span::start(self, &parent_cx, attributes);
 
@@ -190,6 +190,10 @@ impl CorrelationConfig {
                     method: method.clone(),
                     scheme,
                     authority: server.as_ref().map(|(host, _)| host.clone()),
+                    port: server
+                        .as_ref()
+                        .and_then(|(_, port)| *port)
+                        .filter(|port| Some(*port) != default_port(scheme)),
                     path: path.clone(),
                     query,
                     headers,
@@ -197,6 +201,7 @@ impl CorrelationConfig {
                     send_default_pii: client.options().send_default_pii,
                 },
                 fingerprint_by_trace: self.fingerprint_by_trace,
+                captured: Default::default(),
             };
             // Just created: nothing set it before.
             let _ = state.stamp.set(stamp);
@@ -209,6 +214,7 @@ impl CorrelationConfig {
             method,
             route,
             path,
+            trusted,
             reported: false,
         }
     }
@@ -368,6 +374,7 @@ impl ServerRequest {
             failed,
             event_id,
             bodiless,
+            trusted: self.trusted,
             remaining: None,
             ended: false,
         }
@@ -394,30 +401,9 @@ fn run_bound<R>(
     let Some(hub) = hub else {
         return catch_unwind(AssertUnwindSafe(f)).map_err(CaughtPanic::new);
     };
-    let before = hub.last_event_id();
-    Hub::run(Arc::clone(hub), || catch_unwind(AssertUnwindSafe(f))).map_err(|payload| {
-        // Sentry's panic hook captures through the hub bound where the panic happens:
-        // this one. An event captured during this call is then the panic's.
-        let after = hub.last_event_id();
-        CaughtPanic {
-            payload,
-            reported: after.filter(|_| after != before && has_panic_integration(hub)),
-        }
-    })
-}
-
-/// Whether Sentry's panic integration is installed on `hub`'s client.
-///
-/// Its hook also flushes the client, which blocks the panicking worker up to Sentry's
-/// `shutdown_timeout`: a cost of the integration, not of this crate.
-fn has_panic_integration(hub: &Hub) -> bool {
-    hub.client().is_some_and(|client| {
-        client
-            .options()
-            .integrations
-            .iter()
-            .any(|integration| integration.name() == "panic")
-    })
+    // Sentry's panic hook captures through the hub bound where the panic happens, this
+    // one: its event then stands for the panic (see `captured_event`).
+    Hub::run(Arc::clone(hub), || catch_unwind(AssertUnwindSafe(f))).map_err(CaughtPanic::new)
 }
 
 /// A response on its way out: the span ends when the body ends.
@@ -433,6 +419,8 @@ pub struct ResponseInProgress {
     failed: bool,
     event_id: Option<Uuid>,
     bodiless: bool,
+    /// Whether the caller may be told trace and event ids.
+    trusted: bool,
     /// Bytes the head announced and the body has not sent yet.
     remaining: Option<u64>,
     ended: bool,
@@ -490,8 +478,12 @@ impl ResponseInProgress {
     }
 
     /// Writes the configured response headers: the server span's `traceparent` (and
-    /// `tracestate` when not empty), and on a reported failure the Sentry event id.
+    /// `tracestate` when not empty), and on a reported failure the Sentry event id; none
+    /// for an untrusted caller.
     pub fn inject_headers(&self, injector: &mut dyn Injector) {
+        if !self.trusted {
+            return;
+        }
         if self.config.response_traceparent
             && let Some(traceparent) = outgoing_trace::traceparent(&self.cx)
         {

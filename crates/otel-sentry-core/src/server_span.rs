@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use opentelemetry::trace::{SpanBuilder, SpanKind, SpanRef, Status};
+use opentelemetry::trace::{Link, SpanBuilder, SpanContext, SpanKind, SpanRef, Status};
 use opentelemetry::{Context, KeyValue, StringValue};
 use opentelemetry_semantic_conventions::attribute::{
     CLIENT_ADDRESS, ERROR_TYPE, HTTP_REQUEST_METHOD, HTTP_REQUEST_METHOD_ORIGINAL,
@@ -43,6 +43,8 @@ pub(crate) struct StartAttributes<'a> {
     pub(crate) client: Option<StringValue>,
     pub(crate) user_agent: Option<&'a StringValue>,
     pub(crate) version: HttpVersion,
+    /// The context an untrusted caller sent, linked to instead of continued.
+    pub(crate) link: Option<SpanContext>,
 }
 
 /// The span name without a route: `{METHOD}`, or `HTTP` for an unknown method; borrowed
@@ -101,9 +103,12 @@ pub(crate) fn start(
         attributes.version.protocol_version(),
     ));
 
-    let builder = SpanBuilder::from_name(attributes.name)
+    let mut builder = SpanBuilder::from_name(attributes.name)
         .with_kind(SpanKind::Server)
         .with_attributes(list);
+    if let Some(linked) = attributes.link {
+        builder = builder.with_links(vec![Link::with_context(linked)]);
+    }
     config.start_span(builder, parent_cx)
 }
 

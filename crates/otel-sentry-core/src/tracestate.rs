@@ -1,7 +1,8 @@
 //! The W3C `tracestate` header (Trace Context Level 2), parsed strictly.
 //!
-//! All lines are combined in order. A list with more than 32 members, a key given twice
-//! (across lines too), or any member outside the grammar is discarded whole; the
+//! All lines are combined in order. A key given twice (across lines too) keeps its first
+//! member and the later ones are dropped, as the W3C test suite expects; a list with more
+//! than 32 members or any member outside the grammar is discarded whole; the
 //! `traceparent` is still continued. Empty and whitespace-only members are allowed.
 //!
 //! When propagating, our own members go first, a key is never sent twice, and the header
@@ -57,12 +58,6 @@ pub enum TraceStateError {
     #[error("tracestate list member {index} has an invalid value")]
     InvalidValue {
         /// The position of the member among the non-empty members, from 0.
-        index: usize,
-    },
-    /// The same key appears twice.
-    #[error("tracestate list member {index} repeats an earlier key")]
-    DuplicateKey {
-        /// The position of the repeated member among the non-empty members, from 0.
         index: usize,
     },
 }
@@ -131,7 +126,10 @@ pub fn is_valid_value(value: &str) -> bool {
 ///
 /// let received = tracestate::parse_lines(&["rojo=00f067aa0ba902b7", " congo=t61rcWkgMzE "])?;
 /// assert_eq!(received.trace_state.header(), "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE");
-/// assert!(tracestate::parse_lines(&["foo=1,foo=2"]).is_err());
+/// // A repeated key keeps its first member.
+/// let received = tracestate::parse_lines(&["foo=1,bar=2,foo=3"])?;
+/// assert_eq!(received.trace_state.header(), "foo=1,bar=2");
+/// assert!(tracestate::parse_lines(&["foo=1,BAR=2"]).is_err());
 /// # Ok::<(), otel_sentry_core::TraceStateError>(())
 /// ```
 pub fn parse_lines(lines: &[&str]) -> Result<ReceivedTraceState, TraceStateError> {
@@ -143,11 +141,10 @@ pub fn parse_lines(lines: &[&str]) -> Result<ReceivedTraceState, TraceStateError
     // case the `TraceState` is the only allocation.
     let mut members = [("", ""); MAX_MEMBERS];
     let mut count = 0;
-    for member in list_members(lines).filter(|member| !member.is_empty()) {
-        if count == MAX_MEMBERS {
-            return Err(TraceStateError::TooManyMembers);
-        }
-        let index = count;
+    for (index, member) in list_members(lines)
+        .filter(|member| !member.is_empty())
+        .enumerate()
+    {
         let (key, value) = member
             .split_once('=')
             .ok_or(TraceStateError::MissingEquals { index })?;
@@ -158,7 +155,15 @@ pub fn parse_lines(lines: &[&str]) -> Result<ReceivedTraceState, TraceStateError
             return Err(TraceStateError::InvalidValue { index });
         }
         if members[..count].iter().any(|(seen, _)| *seen == key) {
-            return Err(TraceStateError::DuplicateKey { index });
+            tracing::debug!(
+                target: "otel_sentry::tracestate",
+                index,
+                "tracestate list member repeats an earlier key: dropped, the first kept"
+            );
+            continue;
+        }
+        if count == MAX_MEMBERS {
+            return Err(TraceStateError::TooManyMembers);
         }
         members[count] = (key, value);
         count += 1;

@@ -53,7 +53,7 @@ fn ignored_headers_leave_a_debug_event_naming_the_reason() {
         "{logged}"
     );
     assert!(
-        logged.contains("tracestate list member 1 repeats an earlier key"),
+        logged.contains("tracestate list member repeats an earlier key: dropped, the first kept"),
         "{logged}"
     );
 }

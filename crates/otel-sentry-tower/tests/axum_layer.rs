@@ -513,12 +513,13 @@ async fn malformed_duplicated_and_oversized_trace_headers_start_a_new_trace() {
     }
     // Oversized tracestate and baggage with a valid traceparent: the trace continues, the
     // junk is dropped.
+    let oversized_tracestate: String = (0..2000).map(|i| format!("k{i}=v,")).collect();
     let response = harness
         .get_with(
             "/users/1",
             &[
                 ("traceparent", &valid),
-                ("tracestate", &"k=v,".repeat(2000)),
+                ("tracestate", &oversized_tracestate),
                 ("baggage", &"k=v,".repeat(3000)),
             ],
         )
