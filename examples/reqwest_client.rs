@@ -10,7 +10,8 @@
 //! client span under it and sends `traceparent`, `tracestate`, `baggage` and
 //! `sentry-trace` for it, so the server continues the same trace. A failed answer marks
 //! the client span as an error; one naming its Sentry event (`x-sentry-event-id`) is
-//! recorded on it. The program prints the trace id to look up, and the status.
+//! recorded on it. The program prints the trace id to look up, the job's span id (the
+//! client span is its child), and the status.
 
 use opentelemetry::context::FutureExt;
 use opentelemetry::trace::{TraceContextExt, Tracer};
@@ -39,6 +40,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let job = global::tracer("reqwest_client").start("nightly sync");
     let cx = Context::current_with_span(job);
     println!("trace {}", cx.span().span_context().trace_id());
+    println!("job span {}", cx.span().span_context().span_id());
 
     let status = tokio::runtime::Builder::new_current_thread()
         .enable_all()

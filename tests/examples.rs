@@ -100,23 +100,75 @@ async fn actix_basic_serves_and_continues_the_trace() {
     check_server("actix_basic").await;
 }
 
-#[test]
-fn reqwest_client_calls_a_server_in_a_trace_of_its_own() {
-    let server = start("axum_basic");
-    let output = example_command("reqwest_client")
-        .arg(format!("{}/hello", server.base))
-        .output()
-        .expect("the client runs");
+/// What only the middleware gives: the server receives `traceparent` and `sentry-trace`
+/// naming the job's trace and a client span of the middleware's, a child of the job span.
+#[tokio::test]
+async fn reqwest_client_sends_its_trace_through_a_client_span() {
+    use std::sync::{Arc, Mutex};
+
+    use axum::http::HeaderMap;
+    use axum::routing::get;
+
+    let received: Arc<Mutex<Vec<HeaderMap>>> = Arc::default();
+    let record = Arc::clone(&received);
+    let app = axum::Router::new().route(
+        "/hello",
+        get(move |headers: HeaderMap| async move {
+            record.lock().unwrap().push(headers);
+            "hello"
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hello", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let output = tokio::task::spawn_blocking(move || {
+        example_command("reqwest_client")
+            .arg(url)
+            .output()
+            .expect("the client runs")
+    })
+    .await
+    .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout}");
     let mut lines = stdout.lines();
     let trace = lines.next().unwrap_or_default();
-    assert!(
-        trace.starts_with("trace ") && trace.len() == 6 + 32,
-        "{trace}"
-    );
+    let trace_id = trace.strip_prefix("trace ").unwrap_or_default();
+    assert_eq!(trace_id.len(), 32, "{stdout}");
+    let job_span = lines
+        .next()
+        .and_then(|line| line.strip_prefix("job span "))
+        .unwrap_or_default();
+    assert_eq!(job_span.len(), 16, "{stdout}");
     assert!(
         lines.next().unwrap_or_default().ends_with("→ 200 OK"),
         "{stdout}"
+    );
+
+    let received = received.lock().unwrap();
+    assert_eq!(received.len(), 1);
+    let header = |name: &str| {
+        received[0]
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let traceparent = header("traceparent");
+    let parts: Vec<&str> = traceparent.split('-').collect();
+    assert_eq!(parts.len(), 4, "traceparent {traceparent:?}");
+    assert_eq!(parts[1], trace_id, "the job's trace");
+    assert_ne!(
+        parts[2], job_span,
+        "a client span of its own under the job's"
+    );
+    assert_eq!(
+        header("sentry-trace")
+            .split('-')
+            .take(2)
+            .collect::<Vec<_>>(),
+        [trace_id, parts[2]],
+        "sentry-trace names the same span"
     );
 }

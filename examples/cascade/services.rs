@@ -3,8 +3,9 @@
 //! other through reqwest with `CorrelationMiddleware`.
 //!
 //! Payments declines the card of order 1003; orders panics on order 1004 (a bug); every
-//! other checkout is paid. Failed responses name their Sentry event
-//! (`response_event_id`), so the callers' own failures are cascades and send nothing.
+//! other checkout is paid. Failed responses name their Sentry event (`x-sentry-event-id`,
+//! on by default between trusted services), so the callers' own failures are cascades
+//! and send nothing.
 
 use std::fmt;
 use std::net::{SocketAddr, TcpListener};
@@ -109,7 +110,6 @@ fn layer(service: &Service) -> CorrelationLayer {
     CorrelationLayer::new()
         .tracer(service.tracer())
         .sentry_hub(service.hub.clone())
-        .response_event_id(true)
         .response_traceparent(true)
 }
 
@@ -188,8 +188,7 @@ pub fn start_orders(
     });
     let correlation = Correlation::new()
         .tracer(service.tracer())
-        .sentry_hub(service.hub.clone())
-        .response_event_id(true);
+        .sentry_hub(service.hub.clone());
     let server = actix_web::HttpServer::new(move || {
         actix_web::App::new()
             .app_data(payments.clone())

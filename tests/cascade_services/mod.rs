@@ -56,7 +56,6 @@ pub fn layer(telemetry: &Telemetry, policy: CascadePolicy) -> CorrelationLayer {
     CorrelationLayer::new()
         .tracer(telemetry.tracer())
         .sentry_hub(telemetry.hub.clone())
-        .response_event_id(true)
         .cascade_policy(policy)
 }
 
@@ -85,7 +84,6 @@ pub async fn serve_orders(
     let correlation = Correlation::new()
         .tracer(telemetry.tracer())
         .sentry_hub(telemetry.hub.clone())
-        .response_event_id(true)
         .cascade_policy(policy);
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();

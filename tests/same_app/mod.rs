@@ -4,7 +4,8 @@
 #![allow(dead_code)]
 
 use otel_sentry_core::CorrelationConfig;
-use otel_sentry_test_support::{PaymentFailed, Served, Telemetry, serve_router};
+use otel_sentry_test_support::{PaymentFailed, Served, Telemetry, sentry_options, serve_router};
+use sentry_core::ClientOptions;
 
 /// A handler that captures an event of its own: it must carry the request's ids and route.
 async fn note() -> &'static str {
@@ -137,14 +138,25 @@ pub async fn serve_actix(telemetry: Telemetry, config: CorrelationConfig) -> Ser
     Served::new(format!("http://{addr}"), telemetry)
 }
 
+/// Both apps, each with its own telemetry (Sentry's test transport) and `config`.
+pub async fn serve_both(config: impl Fn() -> CorrelationConfig) -> [(&'static str, Served); 2] {
+    serve_both_with(sentry_options, config).await
+}
+
 /// Both apps, each with its own telemetry of `sentry` options (Sentry's test transport)
 /// and `config`.
-pub async fn serve_both(config: impl Fn() -> CorrelationConfig) -> [(&'static str, Served); 2] {
+pub async fn serve_both_with(
+    sentry: impl Fn() -> ClientOptions,
+    config: impl Fn() -> CorrelationConfig,
+) -> [(&'static str, Served); 2] {
     [
-        ("axum", serve_axum(Telemetry::with_sentry(), config()).await),
+        (
+            "axum",
+            serve_axum(Telemetry::new(Some(sentry())), config()).await,
+        ),
         (
             "actix",
-            serve_actix(Telemetry::with_sentry(), config()).await,
+            serve_actix(Telemetry::new(Some(sentry())), config()).await,
         ),
     ]
 }
