@@ -1,6 +1,6 @@
-//! Reporting a failure once: one Sentry event through the request hub (unless the
-//! request captured one itself: the handler, or Sentry's panic hook), then the exception, status, `error.type` and event id on
-//! the span.
+//! Reporting a failure once: one Sentry event through the request hub (unless the request
+//! captured one itself: the handler, or Sentry's panic hook), then the exception, status,
+//! `error.type` and event id on the span.
 
 use std::borrow::Cow;
 use std::sync::Arc;

@@ -317,6 +317,37 @@ mod tests {
                 .any(|word| name.contains(word))
     }
 
+    fn url_of(authority: &str, port: Option<u16>) -> Option<String> {
+        let data = RequestData {
+            method: crate::http_method::KnownMethods::standard().classify("GET"),
+            scheme: "http",
+            authority: Some(StringValue::from(authority.to_owned())),
+            port,
+            path: StringValue::from("/fail"),
+            query: Some(StringValue::from("a=1")),
+            headers: String::new(),
+            client: None,
+            send_default_pii: false,
+        };
+        data.to_sentry().url.map(|url| url.to_string())
+    }
+
+    #[test]
+    fn the_url_keeps_a_port_and_brackets_ipv6() {
+        assert_eq!(
+            url_of("127.0.0.1", Some(41727)).as_deref(),
+            Some("http://127.0.0.1:41727/fail?a=1")
+        );
+        assert_eq!(
+            url_of("example.com", None).as_deref(),
+            Some("http://example.com/fail?a=1")
+        );
+        assert_eq!(
+            url_of("::1", Some(8080)).as_deref(),
+            Some("http://[::1]:8080/fail?a=1")
+        );
+    }
+
     #[test]
     fn sensitive_headers_follow_the_plain_rule() {
         let names = [
