@@ -564,3 +564,28 @@ async fn client_disconnect_mid_body_is_recorded_without_a_sentry_event() {
     assert_eq!(attribute(&span, "error.type"), string("client_disconnect"));
     assert!(harness.events().is_empty());
 }
+
+/// Secrets of Sentry's denylist and of the HTTP conventions, under several spellings.
+const SECRET_QUERY: &str =
+    "token=t0k3n&Password=hunter2&x-api-key=k3y&client_secret=s3cr3t&page=2&sig=s1g";
+const REDACTED_QUERY: &str = "token=REDACTED&Password=REDACTED&x-api-key=REDACTED\
+     &client_secret=REDACTED&page=2&sig=REDACTED";
+
+#[actix_web::test]
+async fn secrets_in_the_query_reach_neither_the_span_nor_the_event() {
+    let harness = harness().await;
+    assert_eq!(
+        harness.get(&format!("/fail?{SECRET_QUERY}")).await.status(),
+        503
+    );
+    let span = harness.server_span().await;
+    assert_eq!(attribute(&span, "url.query"), string(REDACTED_QUERY));
+    let events = harness.events();
+    let request = events[0].request.as_ref().unwrap();
+    assert_eq!(request.query_string.as_deref(), Some(REDACTED_QUERY));
+    assert_eq!(request.url.as_ref().unwrap().query(), Some(REDACTED_QUERY));
+    let recorded = format!("{:?} {:?}", span.attributes, events[0]);
+    for secret in ["t0k3n", "hunter2", "k3y", "s3cr3t", "s1g"] {
+        assert!(!recorded.contains(secret), "{secret} leaked: {recorded}");
+    }
+}

@@ -115,7 +115,9 @@ pub use header_injection::{inject_context, inject_current_context};
 pub use http_method::{DEFAULT_KNOWN_METHODS, KnownMethods};
 pub use incoming_trace::{IncomingTrace, ParentHeader, RemoteParent};
 pub use propagator::CorrelationPropagator;
-pub use query_redaction::{DEFAULT_SENSITIVE_QUERY_PARAMS, SensitiveQueryParams};
+pub use query_redaction::{
+    DEFAULT_SENSITIVE_QUERY_PARAMS, SENTRY_SENSITIVE_QUERY_WORDS, SensitiveQueryParams,
+};
 pub use request_headers::RequestHeaders;
 pub use request_view::{HttpVersion, RequestView};
 pub use route_lookup::{RouteLookup, with_route_lookup};
