@@ -155,6 +155,9 @@ struct EventShape {
     transaction: Option<String>,
     level: String,
     request_path: Option<String>,
+    request_query: Option<String>,
+    /// The copied header names, sorted: actix-web hands headers over in hash order.
+    header_names: Vec<String>,
 }
 
 fn shape_of_event(event: &Event<'static>, span: &SpanData) -> EventShape {
@@ -184,6 +187,12 @@ fn shape_of_event(event: &Event<'static>, span: &SpanData) -> EventShape {
             .as_ref()
             .and_then(|r| r.url.as_ref())
             .map(|url| url.path().to_owned()),
+        request_query: event.request.as_ref().and_then(|r| r.query_string.clone()),
+        header_names: event
+            .request
+            .iter()
+            .flat_map(|r| r.headers.keys().cloned())
+            .collect(),
     }
 }
 
@@ -197,6 +206,8 @@ async fn run(service: &Served, path: &str) -> (SpanShape, Vec<EventShape>) {
                     "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
                 ),
                 ("user-agent", "parity/1.0"),
+                ("tracestate", "rojo=00f067aa0ba902b7"),
+                ("baggage", "tenant=acme"),
             ],
         )
         .await;
@@ -220,6 +231,7 @@ async fn axum_and_actix_record_the_same_spans_and_events() {
     for (path, events) in [
         ("/users/7?sig=secret&page=2", 0),
         ("/fail", 1),
+        ("/fail?token=t0k3n&Password=hunter2&page=2", 1),
         ("/pay", 1),
         ("/missing", 0),
         ("/no-such-route", 0),
@@ -230,5 +242,20 @@ async fn axum_and_actix_record_the_same_spans_and_events() {
         let from_actix = run(&actix, path).await;
         assert_eq!(from_axum, from_actix, "{path}");
         assert_eq!(from_axum.1.len(), events, "{path}: {:#?}", from_axum.1);
+        for event in &from_axum.1 {
+            assert!(
+                !event
+                    .header_names
+                    .iter()
+                    .any(|name| name == "traceparent" || name == "tracestate" || name == "baggage"),
+                "{path}: the trace headers are in the trace context: {:?}",
+                event.header_names
+            );
+            let query = event.request_query.as_deref().unwrap_or("");
+            assert!(
+                !query.contains("t0k3n") && !query.contains("hunter2"),
+                "{path}: {query}"
+            );
+        }
     }
 }

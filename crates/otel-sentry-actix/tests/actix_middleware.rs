@@ -589,3 +589,28 @@ async fn secrets_in_the_query_reach_neither_the_span_nor_the_event() {
         assert!(!recorded.contains(secret), "{secret} leaked: {recorded}");
     }
 }
+
+#[actix_web::test]
+async fn oversized_request_headers_are_capped_in_the_event() {
+    let harness = harness().await;
+    let response = harness
+        .client
+        .get(harness.url("/fail"))
+        .headers(otel_sentry_test_support::oversized_headers(TRACE_ID))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 503);
+    let span = harness.server_span().await;
+    assert_eq!(
+        span.span_context.trace_id(),
+        TraceId::from_hex(TRACE_ID).unwrap()
+    );
+    let events = harness.events();
+    assert_eq!(events.len(), 1);
+    assert_eq!(trace_context(&events[0]).0, TRACE_ID);
+    let request = events[0].request.as_ref().unwrap();
+    otel_sentry_test_support::assert_headers_capped(&request.headers);
+    let size = format!("{:?}", events[0]).len();
+    assert!(size < 32 * 1024, "an event of {size} bytes");
+}
