@@ -117,6 +117,14 @@ fn routes(config: &mut web::ServiceConfig) {
             "/trace",
             web::get().to(|trace: RequestTrace| async move { trace.traceparent() }),
         )
+        .route(
+            "/brief",
+            web::get().to(|| async {
+                // Long enough for the server to read the client's FIN before answering.
+                actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+                "brief"
+            }),
+        )
         .route("/stream", web::get().to(stream))
         .route("/stream-error", web::get().to(stream_error))
         .route("/endless", web::get().to(endless));
@@ -613,4 +621,25 @@ async fn oversized_request_headers_are_capped_in_the_event() {
     otel_sentry_test_support::assert_headers_capped(&request.headers);
     let size = format!("{:?}", events[0]).len();
     assert!(size < 32 * 1024, "an event of {size} bytes");
+}
+
+#[actix_web::test]
+async fn a_half_closed_client_is_answered_and_recorded_as_a_plain_200() {
+    // HTTP/1.1 lets a client shut its sending side and still read the answer: actix-web
+    // answers it, and the span says what the client got.
+    let harness = harness().await;
+    for (path, body) in [("/brief", "brief"), ("/stream", "6\r\nfirst \r\n4\r\nlast")] {
+        let received = otel_sentry_test_support::half_closed_get(&harness.base, path).await;
+        assert!(received.starts_with("HTTP/1.1 200 OK\r\n"), "{received}");
+        assert!(received.contains(body), "{path}: {received}");
+        let span = harness.server_span().await;
+        harness.exporter.reset();
+        assert_eq!(attribute(&span, "error.type"), None, "{path}");
+        assert_eq!(span.status, Status::Unset, "{path}");
+        assert_eq!(
+            attribute(&span, "http.response.status_code"),
+            Some(Value::I64(200))
+        );
+    }
+    assert!(harness.events().is_empty());
 }

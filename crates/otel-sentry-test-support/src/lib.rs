@@ -296,3 +296,27 @@ pub fn assert_headers_capped(headers: &std::collections::BTreeMap<String, String
         .sum();
     assert!(copied <= 16 * 1024 + 96, "{copied} bytes of headers");
 }
+
+/// What a client that half-closes receives: it connects to `base` (`http://host:port`),
+/// sends `GET path` over HTTP/1.1, shuts its sending side (FIN) and reads until the server
+/// closes, or for at most two seconds.
+pub async fn half_closed_get(base: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let addr = base.trim_start_matches("http://").to_owned();
+    let path = path.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let mut stream = std::net::TcpStream::connect(&addr).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(2)))
+            .unwrap();
+        let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n\r\n");
+        stream.write_all(request.as_bytes()).unwrap();
+        stream.shutdown(std::net::Shutdown::Write).unwrap();
+        let mut received = Vec::new();
+        // A reset or the timeout ends the answer too: what arrived is what counts.
+        let _ = stream.read_to_end(&mut received);
+        String::from_utf8_lossy(&received).into_owned()
+    })
+    .await
+    .unwrap()
+}

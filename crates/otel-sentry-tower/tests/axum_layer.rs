@@ -43,6 +43,14 @@ fn app() -> Router {
         )
         .route("/missing", get(|| async { StatusCode::NOT_FOUND }))
         .route(
+            "/brief",
+            get(|| async {
+                // Long enough for the server to read the client's FIN before answering.
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                "brief"
+            }),
+        )
+        .route(
             "/slow",
             get(|| async {
                 tokio::time::sleep(Duration::from_secs(5)).await;
@@ -973,4 +981,36 @@ async fn oversized_request_headers_are_capped_in_the_event() {
     otel_sentry_test_support::assert_headers_capped(&request.headers);
     let size = format!("{:?}", events[0]).len();
     assert!(size < 32 * 1024, "an event of {size} bytes");
+}
+
+#[tokio::test]
+async fn a_half_closed_client_axum_serve_never_answers_is_recorded_as_a_disconnect() {
+    // hyper's default (`axum::serve`): a read EOF closes the connection and drops the
+    // response in flight, so the client really got nothing.
+    let harness = common::serve(app(), |layer| layer).await;
+    let received = otel_sentry_test_support::half_closed_get(&harness.base, "/brief").await;
+    assert_eq!(received, "", "hyper answered a half-closed client");
+    let span = harness.server_span().await;
+    assert_eq!(attribute(&span, "error.type"), string("client_disconnect"));
+    assert_eq!(attribute(&span, "http.response.status_code"), None);
+    assert!(harness.events().is_empty());
+}
+
+#[tokio::test]
+async fn a_half_closed_client_that_is_answered_is_a_plain_200_as_on_actix() {
+    let harness = common::serve_half_closing(app()).await;
+    for (path, body) in [("/brief", "brief"), ("/stream", "6\r\nfirst \r\n4\r\nlast")] {
+        let received = otel_sentry_test_support::half_closed_get(&harness.base, path).await;
+        assert!(received.starts_with("HTTP/1.1 200 OK\r\n"), "{received}");
+        assert!(received.contains(body), "{path}: {received}");
+        let span = harness.server_span().await;
+        harness.exporter.reset();
+        assert_eq!(attribute(&span, "error.type"), None, "{path}");
+        assert_eq!(span.status, Status::Unset, "{path}");
+        assert_eq!(
+            attribute(&span, "http.response.status_code"),
+            Some(Value::I64(200))
+        );
+    }
+    assert!(harness.events().is_empty());
 }
