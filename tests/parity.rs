@@ -82,6 +82,9 @@ struct EventShape {
     request_port_is_the_servers: bool,
     /// Whether the span's `sentry.event_id` names this event.
     named_by_the_span: bool,
+    request_query: Option<String>,
+    /// The copied header names, sorted: actix-web hands headers over in hash order.
+    header_names: Vec<String>,
 }
 
 fn shape_of_event(event: &Event<'static>, span: &SpanData, port: u16) -> EventShape {
@@ -119,6 +122,12 @@ fn shape_of_event(event: &Event<'static>, span: &SpanData, port: u16) -> EventSh
             == Some(port),
         named_by_the_span: attribute(span, "sentry.event_id")
             .is_some_and(|id| id.as_str() == event.event_id.simple().to_string()),
+        request_query: event.request.as_ref().and_then(|r| r.query_string.clone()),
+        header_names: event
+            .request
+            .iter()
+            .flat_map(|r| r.headers.keys().cloned())
+            .collect(),
     }
 }
 
@@ -140,9 +149,12 @@ async fn run(service: &Served, path: &str) -> (SpanShape, Vec<EventShape>, Respo
                     "traceparent",
                     "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
                 ),
-                // A repeated key keeps its first member (the W3C suite's duplicated keys).
+                // Lines combined; a repeated key keeps its first member (the W3C suite's
+                // duplicated keys).
                 ("tracestate", "foo=1,bar=2,foo=3"),
                 ("user-agent", "parity/1.0"),
+                ("tracestate", "rojo=00f067aa0ba902b7"),
+                ("baggage", "tenant=acme"),
             ],
         )
         .await;
@@ -185,6 +197,7 @@ async fn axum_and_actix_record_the_same_spans_and_events() {
     for (path, events) in [
         ("/users/7?sig=secret&page=2", 0),
         ("/fail", 1),
+        ("/fail?token=t0k3n&Password=hunter2&page=2", 1),
         ("/pay", 1),
         ("/missing", 0),
         ("/no-such-route", 0),
@@ -197,7 +210,10 @@ async fn axum_and_actix_record_the_same_spans_and_events() {
         assert_eq!(from_axum, from_actix, "{path}");
         let (span, events_sent, response) = from_axum;
         assert_eq!(events_sent.len(), events, "{path}: {events_sent:#?}");
-        assert_eq!(span.trace_state, "foo=1,bar=2", "{path}");
+        assert_eq!(
+            span.trace_state, "foo=1,bar=2,rojo=00f067aa0ba902b7",
+            "{path}"
+        );
         assert!(
             events_sent
                 .iter()
@@ -210,6 +226,21 @@ async fn axum_and_actix_record_the_same_spans_and_events() {
             assert_eq!(response.event_id_header, Some(true), "{path}");
         } else {
             assert_eq!(response.event_id_header, None, "{path}");
+        }
+        for event in &events_sent {
+            assert!(
+                !event
+                    .header_names
+                    .iter()
+                    .any(|name| name == "traceparent" || name == "tracestate" || name == "baggage"),
+                "{path}: the trace headers are in the trace context: {:?}",
+                event.header_names
+            );
+            let query = event.request_query.as_deref().unwrap_or("");
+            assert!(
+                !query.contains("t0k3n") && !query.contains("hunter2"),
+                "{path}: {query}"
+            );
         }
     }
 }

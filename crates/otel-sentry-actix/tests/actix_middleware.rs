@@ -117,6 +117,14 @@ fn routes(config: &mut web::ServiceConfig) {
             "/trace",
             web::get().to(|trace: RequestTrace| async move { trace.traceparent() }),
         )
+        .route(
+            "/brief",
+            web::get().to(|| async {
+                // Long enough for the server to read the client's FIN before answering.
+                actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+                "brief"
+            }),
+        )
         .route("/stream", web::get().to(stream))
         .route("/stream-error", web::get().to(stream_error))
         .route("/endless", web::get().to(endless));
@@ -562,5 +570,76 @@ async fn client_disconnect_mid_body_is_recorded_without_a_sentry_event() {
     drop(response);
     let span = harness.server_span().await;
     assert_eq!(attribute(&span, "error.type"), string("client_disconnect"));
+    assert!(harness.events().is_empty());
+}
+
+/// Secrets of Sentry's denylist and of the HTTP conventions, under several spellings.
+const SECRET_QUERY: &str =
+    "token=t0k3n&Password=hunter2&x-api-key=k3y&client_secret=s3cr3t&page=2&sig=s1g";
+const REDACTED_QUERY: &str = "token=REDACTED&Password=REDACTED&x-api-key=REDACTED\
+     &client_secret=REDACTED&page=2&sig=REDACTED";
+
+#[actix_web::test]
+async fn secrets_in_the_query_reach_neither_the_span_nor_the_event() {
+    let harness = harness().await;
+    assert_eq!(
+        harness.get(&format!("/fail?{SECRET_QUERY}")).await.status(),
+        503
+    );
+    let span = harness.server_span().await;
+    assert_eq!(attribute(&span, "url.query"), string(REDACTED_QUERY));
+    let events = harness.events();
+    let request = events[0].request.as_ref().unwrap();
+    assert_eq!(request.query_string.as_deref(), Some(REDACTED_QUERY));
+    assert_eq!(request.url.as_ref().unwrap().query(), Some(REDACTED_QUERY));
+    let recorded = format!("{:?} {:?}", span.attributes, events[0]);
+    for secret in ["t0k3n", "hunter2", "k3y", "s3cr3t", "s1g"] {
+        assert!(!recorded.contains(secret), "{secret} leaked: {recorded}");
+    }
+}
+
+#[actix_web::test]
+async fn oversized_request_headers_are_capped_in_the_event() {
+    let harness = harness().await;
+    let response = harness
+        .client
+        .get(harness.url("/fail"))
+        .headers(otel_sentry_test_support::oversized_headers(TRACE_ID))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 503);
+    let span = harness.server_span().await;
+    assert_eq!(
+        span.span_context.trace_id(),
+        TraceId::from_hex(TRACE_ID).unwrap()
+    );
+    let events = harness.events();
+    assert_eq!(events.len(), 1);
+    assert_eq!(trace_context(&events[0]).0, TRACE_ID);
+    let request = events[0].request.as_ref().unwrap();
+    otel_sentry_test_support::assert_headers_capped(&request.headers);
+    let size = format!("{:?}", events[0]).len();
+    assert!(size < 32 * 1024, "an event of {size} bytes");
+}
+
+#[actix_web::test]
+async fn a_half_closed_client_is_answered_and_recorded_as_a_plain_200() {
+    // HTTP/1.1 lets a client shut its sending side and still read the answer: actix-web
+    // answers it, and the span says what the client got.
+    let harness = harness().await;
+    for (path, body) in [("/brief", "brief"), ("/stream", "6\r\nfirst \r\n4\r\nlast")] {
+        let received = otel_sentry_test_support::half_closed_get(&harness.base, path).await;
+        assert!(received.starts_with("HTTP/1.1 200 OK\r\n"), "{received}");
+        assert!(received.contains(body), "{path}: {received}");
+        let span = harness.server_span().await;
+        harness.exporter.reset();
+        assert_eq!(attribute(&span, "error.type"), None, "{path}");
+        assert_eq!(span.status, Status::Unset, "{path}");
+        assert_eq!(
+            attribute(&span, "http.response.status_code"),
+            Some(Value::I64(200))
+        );
+    }
     assert!(harness.events().is_empty());
 }

@@ -29,14 +29,17 @@ struct Seen {
     latest: Option<Uuid>,
     /// The latest error-level event.
     error: Option<CapturedError>,
+    /// Whether the failure report is capturing its own event now.
+    reporting: bool,
 }
 
 /// An error-level event captured during the request.
 #[derive(Clone, Debug)]
 pub(crate) struct CapturedError {
     pub(crate) event_id: Uuid,
-    /// The event's outermost exception (or its message), for the span.
-    pub(crate) exception: SpanException,
+    /// The event's outermost exception (or its message), for the span; `None` for the
+    /// failure report's own events, whose exception the span has already.
+    pub(crate) exception: Option<SpanException>,
 }
 
 impl CapturedEvents {
@@ -45,16 +48,33 @@ impl CapturedEvents {
         let mut seen = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         seen.latest = Some(event.event_id);
         if matches!(event.level, Level::Error | Level::Fatal) {
+            let exception = (!seen.reporting).then(|| span_exception(event));
             seen.error = Some(CapturedError {
                 event_id: event.event_id,
-                exception: span_exception(event),
+                exception,
             });
         }
     }
 
+    /// Runs `capture`, the failure report capturing its own event: noted without copying
+    /// its exception.
+    pub(crate) fn reporting<R>(&self, capture: impl FnOnce() -> R) -> R {
+        self.set_reporting(true);
+        let result = capture();
+        self.set_reporting(false);
+        result
+    }
+
+    fn set_reporting(&self, reporting: bool) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .reporting = reporting;
+    }
+
     /// The error event that stands for the request's failure, if one was captured; its
     /// `event_id` is `None` when `hub` says Sentry dropped it.
-    pub(crate) fn error(&self, hub: Option<&Hub>) -> Option<(Option<Uuid>, SpanException)> {
+    pub(crate) fn error(&self, hub: Option<&Hub>) -> Option<(Option<Uuid>, Option<SpanException>)> {
         let seen = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         let error = seen.error.clone()?;
         let latest_was_it = seen.latest == Some(error.event_id);

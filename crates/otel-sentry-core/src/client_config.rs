@@ -16,8 +16,9 @@ use crate::span_tracer::SpanTracer;
 ///
 /// The defaults suit most clients: the global tracer provider (looked up at the first
 /// request, and again while it records nothing), the conventions' sensitive query
-/// parameters, the standard methods, an `http` breadcrumb per call, a link to the Sentry
-/// UI only when `SENTRY_ORG` names one ([`EventLink::from_env`]).
+/// parameters and Sentry's denylist words, the standard methods, an `http` breadcrumb per
+/// call, a link to the Sentry UI only when `SENTRY_ORG` names one
+/// ([`EventLink::from_env`]).
 ///
 /// ```
 /// use otel_sentry_core::{ClientConfig, EventLink};
@@ -82,8 +83,10 @@ impl ClientConfig {
         self
     }
 
-    /// Redact the values of exactly these query parameters in `url.full` (default:
-    /// [`DEFAULT_SENSITIVE_QUERY_PARAMS`](crate::DEFAULT_SENSITIVE_QUERY_PARAMS)).
+    /// Redact the values of exactly these query parameters in `url.full`, compared whole
+    /// (percent-decoded, ignoring ASCII case). This replaces both default lists, the same
+    /// as the server's (see
+    /// [`CorrelationConfig::sensitive_query_params`](crate::CorrelationConfig::sensitive_query_params)).
     pub fn sensitive_query_params<I, N>(mut self, names: I) -> Self
     where
         I: IntoIterator<Item = N>,

@@ -167,8 +167,12 @@ impl CorrelationConfig {
         self
     }
 
-    /// Redact the values of exactly these query parameters (default:
-    /// [`DEFAULT_SENSITIVE_QUERY_PARAMS`](crate::DEFAULT_SENSITIVE_QUERY_PARAMS)).
+    /// Redact the values of exactly these query parameters in `url.query` and in Sentry's
+    /// request data, compared whole (percent-decoded, ignoring ASCII case). This replaces
+    /// both default lists: the names of
+    /// [`DEFAULT_SENSITIVE_QUERY_PARAMS`](crate::DEFAULT_SENSITIVE_QUERY_PARAMS), compared
+    /// whole, and any name containing one of Sentry's denylist words,
+    /// [`SENTRY_SENSITIVE_QUERY_WORDS`](crate::SENTRY_SENSITIVE_QUERY_WORDS).
     pub fn sensitive_query_params<I, N>(mut self, names: I) -> Self
     where
         I: IntoIterator<Item = N>,

@@ -54,18 +54,22 @@ pub(crate) fn report(
         .map(|root| (root, config.cascade_policy))
         .filter(|(_, policy)| *policy != CascadePolicy::Report);
     let trace_id = span.span_context().trace_id();
+    let captured_events = RequestState::stamp_of(cx).map(|stamp| &stamp.captured);
+    let capture_own = |event: Event<'static>| match captured_events {
+        Some(events) => events.reporting(|| capture(hub, event)),
+        None => capture(hub, event),
+    };
     let send = |event: Event<'static>| match (cascade, config.cascade_policy) {
         (Some((_, CascadePolicy::Suppress)), _) => None,
         // Under `Group` the root's event groups with its cascades: one key per trace.
         (cascade, CascadePolicy::Group) => {
-            capture(hub, grouped(event, trace_id, cascade.map(|(root, _)| root)))
+            capture_own(grouped(event, trace_id, cascade.map(|(root, _)| root)))
         }
-        _ => capture(hub, event),
+        _ => capture_own(event),
     };
     // An error event the request captured itself stands for the failure (see
     // `captured_event`): no second one.
-    let captured =
-        RequestState::stamp_of(cx).and_then(|stamp| stamp.captured.error(hub.map(|hub| &**hub)));
+    let captured = captured_events.and_then(|events| events.error(hub.map(|hub| &**hub)));
     let (error_type, exception, own_event_id) = match (failure, captured) {
         (Failure::Error(error), Some((event_id, _))) => {
             let exception = SpanException::from_error(error.error, error.type_name);
@@ -85,24 +89,31 @@ pub(crate) fn report(
             };
             (Cow::Borrowed(PANIC_TYPE), exception, event_id)
         }
-        (Failure::Status { status, .. }, Some((event_id, exception))) => {
-            (Cow::Owned(status.to_string()), exception, event_id)
-        }
         (
             Failure::Status {
                 method,
                 route,
                 status,
             },
-            None,
+            captured,
         ) => {
-            let message = exception::status_message(method, route, status);
-            let event_id = send(exception::event_from_status(&message));
-            (
-                Cow::Owned(status.to_string()),
-                SpanException::from_status(status, message),
-                event_id,
-            )
+            let (event_id, exception) = match captured {
+                Some((event_id, Some(exception))) => (event_id, exception),
+                // The report's own event of an earlier failure of this request.
+                Some((event_id, None)) => (
+                    event_id,
+                    SpanException::from_status(
+                        status,
+                        exception::status_message(method, route, status),
+                    ),
+                ),
+                None => {
+                    let message = exception::status_message(method, route, status);
+                    let event_id = send(exception::event_from_status(&message));
+                    (event_id, SpanException::from_status(status, message))
+                }
+            };
+            (Cow::Owned(status.to_string()), exception, event_id)
         }
     };
     let root = cascade.map(|(root, _)| root);

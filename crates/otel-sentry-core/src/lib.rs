@@ -75,6 +75,7 @@ mod failure;
 mod failure_report;
 mod forwarded;
 mod handler_error;
+mod header_copy;
 mod header_injection;
 mod header_lines;
 mod hex;
@@ -113,12 +114,15 @@ pub use event_link::{EventLink, MissingPlaceholder};
 pub use failure::{ClassifyFailure, ResponseSummary, ServerErrors};
 pub use forwarded::{ForwardingHeaders, TrustedProxies};
 pub use handler_error::{HandlerError, OpaqueError};
+pub use header_copy::{MAX_HEADER_VALUE_LEN, MAX_HEADERS_LEN};
 pub use header_injection::{inject_context, inject_current_context};
 pub use http_method::{DEFAULT_KNOWN_METHODS, KnownMethods};
 pub use inbound_trust::InboundTrust;
 pub use incoming_trace::{IncomingTrace, ParentHeader, RemoteParent};
 pub use propagator::CorrelationPropagator;
-pub use query_redaction::{DEFAULT_SENSITIVE_QUERY_PARAMS, SensitiveQueryParams};
+pub use query_redaction::{
+    DEFAULT_SENSITIVE_QUERY_PARAMS, SENTRY_SENSITIVE_QUERY_WORDS, SensitiveQueryParams,
+};
 pub use request_headers::RequestHeaders;
 pub use request_view::{HttpVersion, RequestView};
 pub use route_lookup::{RouteLookup, with_route_lookup};

@@ -2,13 +2,13 @@
 //!
 //! The trace headers, `Host` and `User-Agent` are picked out while walking the header
 //! lines once, instead of one hashed lookup each, and the size of the copy Sentry's
-//! request data is made from is counted on the way.
+//! request data is made from is counted on the way (see [`header_copy`](crate::header_copy)).
 
 use opentelemetry::propagation::Extractor;
 
 use crate::baggage::BAGGAGE_HEADER;
+use crate::header_copy::CopyBudget;
 use crate::header_lines::{HeaderSource, INLINE_LINES, Lines, get_all};
-use crate::sentry_binding;
 use crate::sentry_trace::SENTRY_TRACE_HEADER;
 use crate::traceparent::TRACEPARENT_HEADER;
 use crate::tracestate::TRACESTATE_HEADER;
@@ -34,8 +34,8 @@ pub(crate) struct KnownHeaders<'a> {
     sentry_trace: Picked<'a>,
     pub(crate) host: Option<&'a str>,
     pub(crate) user_agent: Option<&'a str>,
-    /// The length of all lines as Sentry's request data copies them.
-    pub(crate) copy_len: usize,
+    /// What Sentry's request data copies of the lines.
+    pub(crate) copy: CopyBudget,
 }
 
 /// The first lines of one header; `overflowed` when there were more than fit.
@@ -68,10 +68,10 @@ impl<'a> KnownHeaders<'a> {
             sentry_trace: Picked::default(),
             host: None,
             user_agent: None,
-            copy_len: 0,
+            copy: CopyBudget::default(),
         };
         headers.visit_lines(&mut |name, value| {
-            known.copy_len += sentry_binding::header_line_len(name, value);
+            known.copy.admit(name, value);
             let picked = match name {
                 TRACEPARENT_HEADER => &mut known.traceparent,
                 TRACESTATE_HEADER => &mut known.tracestate,

@@ -285,24 +285,6 @@ pub(crate) fn request_hub(parent: &Arc<Hub>, cx: Context) -> Option<Arc<Hub>> {
     Some(Arc::new(hub))
 }
 
-/// The length [`push_header_line`] adds for a UTF-8 line (a guess for another).
-pub(crate) fn header_line_len(name: &str, value: &[u8]) -> usize {
-    name.len() + 2 + value.len() + 1
-}
-
-/// Appends `name: value\n` for one header line, replacing what is not UTF-8.
-pub(crate) fn push_header_line(out: &mut String, name: &str, value: &[u8]) {
-    out.push_str(name);
-    out.push_str(": ");
-    match std::str::from_utf8(value) {
-        // Header values hold no line breaks (the `http` crates refuse them); a value from
-        // elsewhere that does is not allowed to split the line.
-        Ok(text) if !value.contains(&b'\n') && !value.contains(&b'\r') => out.push_str(text),
-        _ => out.push_str(&String::from_utf8_lossy(value).replace(['\r', '\n'], " ")),
-    }
-    out.push('\n');
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

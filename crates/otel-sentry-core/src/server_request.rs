@@ -28,6 +28,7 @@ use crate::exception;
 use crate::failure::ResponseSummary;
 use crate::failure_report::{self, Failure};
 use crate::handler_error::HandlerError;
+use crate::header_copy;
 use crate::hex;
 use crate::http_method::RecordedMethod;
 use crate::incoming_trace::IncomingTrace;
@@ -176,11 +177,7 @@ impl CorrelationConfig {
             let state = RequestState::of(&parent_cx)?;
             let span = cx.span();
             let ids = span.span_context();
-            // Sized by the first pass: one allocation for the copy.
-            let mut headers = String::with_capacity(known.copy_len);
-            request.headers.visit_lines(&mut |name, value| {
-                sentry_binding::push_header_line(&mut headers, name, value)
-            });
+            let headers = header_copy::copy(request.headers, known.copy);
             let stamp = RequestStamp {
                 trace_id: ids.trace_id(),
                 span_id: ids.span_id(),

@@ -1,6 +1,6 @@
 //! `url.full` of a client span: the URL without credentials and with the values of
-//! sensitive query parameters redacted, as the HTTP conventions ask
-//! (`https://REDACTED:REDACTED@example.com/?sig=REDACTED`).
+//! sensitive query parameters redacted (see [`query_redaction`](crate::query_redaction)),
+//! as the HTTP conventions ask (`https://REDACTED:REDACTED@example.com/?sig=REDACTED`).
 //!
 //! It works on the text, so any client's URL type will do.
 

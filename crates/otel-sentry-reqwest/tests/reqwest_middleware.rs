@@ -602,6 +602,29 @@ async fn credentials_and_signed_query_values_never_reach_the_span() {
 }
 
 #[actix_web::test]
+async fn secrets_of_sentrys_denylist_never_reach_url_full() {
+    let echo = serve_echo().await;
+    let telemetry = Telemetry::new(None);
+    let client = client(&telemetry);
+
+    client
+        .get(format!(
+            "{echo}/echo?access_token=t0k3n&Password=hunter2&page=2"
+        ))
+        .send()
+        .await
+        .unwrap();
+
+    let span = telemetry.server_span().await;
+    assert_eq!(
+        attribute(&span, "url.full"),
+        string(&format!(
+            "{echo}/echo?access_token=REDACTED&Password=REDACTED&page=2"
+        ))
+    );
+}
+
+#[actix_web::test]
 async fn a_call_dropped_before_its_response_ends_its_span_as_cancelled() {
     let orders = serve_orders().await;
     let telemetry = Telemetry::new(None);

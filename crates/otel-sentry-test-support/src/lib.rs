@@ -234,3 +234,89 @@ impl Error for PaymentFailed {
         Some(&self.source)
     }
 }
+
+/// Request headers a hostile or careless client can make huge: `traceparent` (continuing
+/// `trace_id`), a 48 KB `baggage`, a long `tracestate` and `sentry-trace`, and 16 lines of
+/// 3,000 bytes (`x-big-NN`), together far over the copy's 16 KiB cap.
+pub fn oversized_headers(trace_id: &str) -> reqwest::header::HeaderMap {
+    let mut headers = reqwest::header::HeaderMap::new();
+    let mut insert = |name: &str, value: String| {
+        headers.append(
+            reqwest::header::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+            value.parse().unwrap(),
+        );
+    };
+    insert("traceparent", format!("00-{trace_id}-00f067aa0ba902b7-01"));
+    insert("tracestate", "k=v,".repeat(1000));
+    let baggage: Vec<String> = (0..6000).map(|i| format!("m{i:04}=v")).collect();
+    insert("baggage", baggage.join(","));
+    insert("sentry-trace", format!("{trace_id}-00f067aa0ba902b7-1"));
+    for i in 0..16 {
+        insert(&format!("x-big-{i:02}"), "v".repeat(3000));
+    }
+    headers
+}
+
+/// Asserts that Sentry's request headers from [`oversized_headers`] are capped: no trace
+/// header, values cut to 2 KiB and marked, lines over the 16 KiB cap left out and counted,
+/// the short headers kept whatever the order (actix-web's is not the request's).
+pub fn assert_headers_capped(headers: &std::collections::BTreeMap<String, String>) {
+    for trace_header in ["traceparent", "tracestate", "baggage", "sentry-trace"] {
+        assert!(
+            !headers.contains_key(trace_header),
+            "{trace_header} is in the trace context already"
+        );
+    }
+    let big: Vec<&String> = headers
+        .iter()
+        .filter(|(name, _)| name.starts_with("x-big-"))
+        .map(|(_, value)| value)
+        .collect();
+    assert!(!big.is_empty() && big.len() < 16, "{} big lines", big.len());
+    let cut = format!("{}…", "v".repeat(2048));
+    assert!(
+        big.iter().all(|value| **value == cut),
+        "a value keeps 2 KiB"
+    );
+    assert!(
+        headers.contains_key("host") && headers.contains_key("accept"),
+        "{:?}",
+        headers.keys()
+    );
+    let omitted = headers
+        .get("(omitted)")
+        .expect("the lines left out are counted");
+    assert!(
+        omitted.ends_with("header lines over the 16384-byte cap"),
+        "{omitted}"
+    );
+    let copied: usize = headers
+        .iter()
+        .map(|(name, value)| name.len() + value.len() + 3)
+        .sum();
+    assert!(copied <= 16 * 1024 + 96, "{copied} bytes of headers");
+}
+
+/// What a client that half-closes receives: it connects to `base` (`http://host:port`),
+/// sends `GET path` over HTTP/1.1, shuts its sending side (FIN) and reads until the server
+/// closes, or for at most two seconds.
+pub async fn half_closed_get(base: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let addr = base.trim_start_matches("http://").to_owned();
+    let path = path.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let mut stream = std::net::TcpStream::connect(&addr).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(2)))
+            .unwrap();
+        let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n\r\n");
+        stream.write_all(request.as_bytes()).unwrap();
+        stream.shutdown(std::net::Shutdown::Write).unwrap();
+        let mut received = Vec::new();
+        // A reset or the timeout ends the answer too: what arrived is what counts.
+        let _ = stream.read_to_end(&mut received);
+        String::from_utf8_lossy(&received).into_owned()
+    })
+    .await
+    .unwrap()
+}

@@ -43,6 +43,14 @@ fn app() -> Router {
         )
         .route("/missing", get(|| async { StatusCode::NOT_FOUND }))
         .route(
+            "/brief",
+            get(|| async {
+                // Long enough for the server to read the client's FIN before answering.
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                "brief"
+            }),
+        )
+        .route(
             "/slow",
             get(|| async {
                 tokio::time::sleep(Duration::from_secs(5)).await;
@@ -924,4 +932,86 @@ async fn cookies_reach_sentry_only_with_send_default_pii() {
         .unwrap();
     let request = pii.events()[0].request.clone().unwrap();
     assert_eq!(request.cookies.as_deref(), Some("a=1; b=2"));
+}
+
+/// Secrets of Sentry's denylist and of the HTTP conventions, under several spellings.
+const SECRET_QUERY: &str =
+    "token=t0k3n&Password=hunter2&x-api-key=k3y&client_secret=s3cr3t&page=2&sig=s1g";
+const REDACTED_QUERY: &str = "token=REDACTED&Password=REDACTED&x-api-key=REDACTED\
+     &client_secret=REDACTED&page=2&sig=REDACTED";
+
+#[tokio::test]
+async fn secrets_in_the_query_reach_neither_the_span_nor_the_event() {
+    let harness = common::serve(app(), |layer| layer).await;
+    assert_eq!(
+        harness.get(&format!("/fail?{SECRET_QUERY}")).await.status(),
+        503
+    );
+    let span = harness.server_span().await;
+    assert_eq!(attribute(&span, "url.query"), string(REDACTED_QUERY));
+    let events = harness.events();
+    let request = events[0].request.as_ref().unwrap();
+    assert_eq!(request.query_string.as_deref(), Some(REDACTED_QUERY));
+    assert_eq!(request.url.as_ref().unwrap().query(), Some(REDACTED_QUERY));
+    let recorded = format!("{:?} {:?}", span.attributes, events[0]);
+    for secret in ["t0k3n", "hunter2", "k3y", "s3cr3t", "s1g"] {
+        assert!(!recorded.contains(secret), "{secret} leaked: {recorded}");
+    }
+}
+
+#[tokio::test]
+async fn oversized_request_headers_are_capped_in_the_event() {
+    let harness = common::serve(app(), |layer| layer).await;
+    let response = harness
+        .client
+        .get(harness.url("/fail"))
+        .headers(otel_sentry_test_support::oversized_headers(TRACE_ID))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 503);
+    let span = harness.server_span().await;
+    assert_eq!(
+        span.span_context.trace_id(),
+        TraceId::from_hex(TRACE_ID).unwrap()
+    );
+    let events = harness.events();
+    assert_eq!(events.len(), 1);
+    assert_eq!(trace_context(&events[0]).0, TRACE_ID);
+    let request = events[0].request.as_ref().unwrap();
+    otel_sentry_test_support::assert_headers_capped(&request.headers);
+    let size = format!("{:?}", events[0]).len();
+    assert!(size < 32 * 1024, "an event of {size} bytes");
+}
+
+#[tokio::test]
+async fn a_half_closed_client_axum_serve_never_answers_is_recorded_as_a_disconnect() {
+    // hyper's default (`axum::serve`): a read EOF closes the connection and drops the
+    // response in flight, so the client really got nothing.
+    let harness = common::serve(app(), |layer| layer).await;
+    let received = otel_sentry_test_support::half_closed_get(&harness.base, "/brief").await;
+    assert_eq!(received, "", "hyper answered a half-closed client");
+    let span = harness.server_span().await;
+    assert_eq!(attribute(&span, "error.type"), string("client_disconnect"));
+    assert_eq!(attribute(&span, "http.response.status_code"), None);
+    assert!(harness.events().is_empty());
+}
+
+#[tokio::test]
+async fn a_half_closed_client_that_is_answered_is_a_plain_200_as_on_actix() {
+    let harness = common::serve_half_closing(app()).await;
+    for (path, body) in [("/brief", "brief"), ("/stream", "6\r\nfirst \r\n4\r\nlast")] {
+        let received = otel_sentry_test_support::half_closed_get(&harness.base, path).await;
+        assert!(received.starts_with("HTTP/1.1 200 OK\r\n"), "{received}");
+        assert!(received.contains(body), "{path}: {received}");
+        let span = harness.server_span().await;
+        harness.exporter.reset();
+        assert_eq!(attribute(&span, "error.type"), None, "{path}");
+        assert_eq!(span.status, Status::Unset, "{path}");
+        assert_eq!(
+            attribute(&span, "http.response.status_code"),
+            Some(Value::I64(200))
+        );
+    }
+    assert!(harness.events().is_empty());
 }

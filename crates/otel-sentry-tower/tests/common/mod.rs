@@ -27,6 +27,32 @@ pub async fn serve_with(
     serve_tracing(router, sentry, true, layer).await
 }
 
+/// Like `serve`, on a hyper HTTP/1.1 connection that answers a client who half-closed
+/// (`half_close(true)`), which `axum::serve` does not.
+pub async fn serve_half_closing(router: Router) -> Harness {
+    use hyper_util::rt::TokioIo;
+    use hyper_util::service::TowerToHyperService;
+
+    let telemetry = Telemetry::new(Some(sentry_options()));
+    let layer = CorrelationLayer::new()
+        .sentry_hub(telemetry.hub.clone())
+        .tracer(telemetry.tracer());
+    let service = TowerToHyperService::new(router.layer(layer));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let service = service.clone();
+            tokio::spawn(
+                hyper::server::conn::http1::Builder::new()
+                    .half_close(true)
+                    .serve_connection(TokioIo::new(stream), service),
+            );
+        }
+    });
+    Served::new(format!("http://{addr}"), telemetry)
+}
+
 /// Like `serve`, with the global tracer provider instead of the harness's tracer (the
 /// harness's provider is then only handed to the caller).
 pub async fn serve_global(router: Router) -> Harness {
