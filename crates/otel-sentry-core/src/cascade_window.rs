@@ -24,6 +24,9 @@
 //! past a trace's [`max_events_per_trace`](CascadeWindow::max_events_per_trace) is forwarded
 //! as it is. [`Transport::flush`] and [`Transport::shutdown`] (the client's `flush` and
 //! `close`, and dropping sentry's init guard) decide every trace held before they pass on.
+//! Decided events go to the inner transport in batches its queue can take, and what a
+//! shutdown cannot hand over in time is reported as discarded in a client report (see
+//! [`CascadeWindow`], "Handing events on").
 //!
 //! ```
 //! use std::time::Duration;
