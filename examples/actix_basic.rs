@@ -46,7 +46,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build();
     opentelemetry::global::set_tracer_provider(provider.clone());
     // Reads SENTRY_DSN; without it events are dropped and spans get no event ids.
-    let _sentry = sentry::init(sentry::ClientOptions::new());
+    // Sentry's HTTP transport with request timeouts: a Sentry that never answers must not
+    // keep the process from exiting.
+    let mut sentry_options = sentry::ClientOptions::new();
+    sentry_options.transport = Some(std::sync::Arc::new(
+        otel_sentry_reqwest::SentryHttpTransport::new()
+            .timeouts_within(sentry_options.shutdown_timeout),
+    ));
+    let _sentry = sentry::init(sentry_options);
 
     let port: u16 = std::env::var("PORT").map_or(Ok(3000), |port| port.parse())?;
     actix_web::rt::System::new().block_on(async {

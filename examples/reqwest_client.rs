@@ -32,7 +32,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .with_batch_exporter(exporter)
         .build();
     global::set_tracer_provider(provider.clone());
-    let _sentry = sentry::init(sentry::ClientOptions::new());
+    // Sentry's HTTP transport with request timeouts: a Sentry that never answers must not
+    // keep the process from exiting.
+    let mut sentry_options = sentry::ClientOptions::new();
+    sentry_options.transport = Some(std::sync::Arc::new(
+        otel_sentry_reqwest::SentryHttpTransport::new()
+            .timeouts_within(sentry_options.shutdown_timeout),
+    ));
+    let _sentry = sentry::init(sentry_options);
 
     let client = ClientBuilder::new(reqwest::Client::new())
         .with(CorrelationMiddleware::new())

@@ -1,5 +1,6 @@
 //! Where the demo's Sentry events go: one JSON line per event in a local file, and, when
-//! `SENTRY_DSN` is set, on to that server through sentry's HTTP transport as well.
+//! `SENTRY_DSN` is set, on to that server through sentry's HTTP transport (with request
+//! timeouts) as well.
 
 use std::fs::File;
 use std::io::{self, Write};
@@ -7,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use sentry::transports::DefaultTransportFactory;
+use otel_sentry_reqwest::SentryHttpTransport;
 use sentry_core::protocol::{Envelope, EnvelopeItem};
 use sentry_core::{Transport, TransportFactory, TransportOptions};
 use serde_json::Value;
@@ -70,7 +71,8 @@ impl TransportFactory for EventSink {
     fn create_transport_with_options(&self, options: TransportOptions) -> Arc<dyn Transport> {
         let server = self
             .forward
-            .then(|| DefaultTransportFactory.create_transport_with_options(options));
+            // Bounded requests: a Sentry that never answers must not stop the demo exiting.
+            .then(|| SentryHttpTransport::new().create_transport_with_options(options));
         Arc::new(Tee {
             file: self.file.clone(),
             server,

@@ -24,6 +24,9 @@
 //! past a trace's [`max_events_per_trace`](CascadeWindow::max_events_per_trace) is forwarded
 //! as it is. [`Transport::flush`] and [`Transport::shutdown`] (the client's `flush` and
 //! `close`, and dropping sentry's init guard) decide every trace held before they pass on.
+//! Decided events go to the inner transport in batches its queue can take, and what a
+//! shutdown cannot hand over in time is reported as discarded in a client report (see
+//! [`CascadeWindow`], "Handing events on").
 //!
 //! ```
 //! use std::time::Duration;
@@ -48,8 +51,10 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use sentry_core::protocol::client_report::{Category, Item, LossSource, Reason};
 use sentry_core::protocol::{
-    Context, Envelope, EnvelopeHeaders, EnvelopeItem, Event, Level, SpanId, TraceId, Value,
+    ClientReport, Context, Envelope, EnvelopeHeaders, EnvelopeItem, Event, Level, SpanId, TraceId,
+    Value,
 };
 use sentry_core::types::Uuid;
 use sentry_core::{Transport, TransportFactory, TransportOptions};
@@ -74,11 +79,30 @@ const SUMMARY_MESSAGE_CHARS: usize = 200;
 /// 32,000 events at worst, a few KiB each); a burst of failing traces larger than
 /// `max_traces` within one window gets its oldest traces decided early, so those may
 /// alert twice.
+///
+/// # Handing events on
+///
+/// When windows close, the decided events go to the inner transport in batches of
+/// [`handover_batch`](Self::handover_batch), waiting for it to drain (its `flush`) between
+/// batches: sentry's HTTP transports queue at most 30 envelopes and discard the rest, so
+/// handing over hundreds at once (a burst, or a shutdown with events held) would lose most.
+/// At shutdown the hand-over gets half of the client's shutdown timeout, the other half
+/// lets the inner transport send its last batch; whatever could not be handed over by then
+/// is reported to Sentry as discarded (a client report, reason `queue_overflow`) and
+/// logged as a `tracing` warning naming the count.
+///
+/// The shutdown timeout only bounds the wait if the inner transport's requests are
+/// bounded too: sentry 0.49's HTTP transports set no request timeout, and shutting down
+/// waits for a request in flight, so a Sentry that accepts connections and never answers
+/// keeps the process from exiting. Give the inner transport a client with connect and
+/// request timeouts (`otel_sentry_reqwest::SentryHttpTransport` does).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CascadeWindow {
     window: Duration,
     max_traces: usize,
     max_events_per_trace: usize,
+    /// `None`: half the inner transport's queue.
+    handover_batch: Option<usize>,
 }
 
 impl Default for CascadeWindow {
@@ -87,9 +111,21 @@ impl Default for CascadeWindow {
             window: Duration::from_secs(5),
             max_traces: 1_000,
             max_events_per_trace: 32,
+            handover_batch: None,
         }
     }
 }
+
+/// The queue capacity of sentry's HTTP transports when `transport_channel_capacity` is unset.
+const SENTRY_QUEUE_CAPACITY: usize = 30;
+
+/// How long the window's thread waits for the inner transport to drain one batch before it
+/// asks again; it never sends more while the last batch is unconfirmed.
+const WORKER_DRAIN_WAIT: Duration = Duration::from_secs(10);
+
+/// The shutdown timeout when the transport is dropped without being shut down: sentry's
+/// default `shutdown_timeout`.
+const DROP_TIMEOUT: Duration = Duration::from_secs(2);
 
 impl CascadeWindow {
     /// The defaults (see the type's documentation).
@@ -115,6 +151,16 @@ impl CascadeWindow {
         self
     }
 
+    /// How many decided events are handed to the inner transport before waiting for it to
+    /// drain (at least 1). Keep it below the inner transport's queue capacity, which other
+    /// envelopes (transactions, sessions) share. Default: half that capacity, 15 for
+    /// sentry's 30-slot queue, or half `ClientOptions::transport_channel_capacity` through
+    /// [`wrap`](Self::wrap).
+    pub fn handover_batch(mut self, events: usize) -> Self {
+        self.handover_batch = Some(events.max(1));
+        self
+    }
+
     /// A transport factory for `ClientOptions::transport` whose transports hold and
     /// deduplicate error events, then hand them to a transport made by `inner` (for
     /// example sentry's `DefaultTransportFactory`).
@@ -127,7 +173,7 @@ impl CascadeWindow {
 
     /// A deduplicating transport in front of `inner`.
     pub fn wrap_transport(self, inner: Arc<dyn Transport>) -> CascadeWindowTransport {
-        CascadeWindowTransport::new(self, inner)
+        CascadeWindowTransport::new(self, inner, SENTRY_QUEUE_CAPACITY)
     }
 }
 
@@ -138,8 +184,15 @@ struct CascadeWindowFactory {
 
 impl TransportFactory for CascadeWindowFactory {
     fn create_transport_with_options(&self, options: TransportOptions) -> Arc<dyn Transport> {
+        let queue_capacity = options
+            .transport_channel_capacity
+            .map_or(SENTRY_QUEUE_CAPACITY, usize::from);
         let inner = self.inner.create_transport_with_options(options);
-        Arc::new(CascadeWindowTransport::new(self.settings.clone(), inner))
+        Arc::new(CascadeWindowTransport::new(
+            self.settings.clone(),
+            inner,
+            queue_capacity,
+        ))
     }
 }
 
@@ -162,12 +215,14 @@ impl fmt::Debug for CascadeWindowTransport {
 struct Shared {
     settings: CascadeWindow,
     inner: Arc<dyn Transport>,
+    /// Envelopes per hand-over batch.
+    batch: usize,
     state: Mutex<State>,
-    /// Wakes the worker when a trace is added to an empty window, or on shutdown.
+    /// Wakes the worker when a trace is added to an empty window, when decided events wait
+    /// in the outbox, or on shutdown.
     wake: Condvar,
-    /// Held while events taken out of `state` are on their way to `inner`, so a flush
-    /// waits for events the worker or an overflow already took.
-    forwarding: Mutex<()>,
+    /// Signals the end of a hand-over to whoever waits to start one.
+    handed_over: Condvar,
 }
 
 #[derive(Default)]
@@ -175,7 +230,24 @@ struct State {
     traces: HashMap<TraceId, HeldTrace>,
     /// Trace ids in the order their windows close (their first events' arrival).
     order: VecDeque<TraceId>,
+    /// Decided envelopes not yet handed to the inner transport, oldest first.
+    outbox: VecDeque<Envelope>,
+    /// Someone is handing the outbox over; one at a time, so the inner queue sees one
+    /// batch at a time.
+    handing_over: bool,
+    /// Envelopes of the last batch the inner transport did not confirm it drained.
+    unconfirmed: usize,
     closed: bool,
+}
+
+impl State {
+    /// Decides every held trace into the outbox.
+    fn decide_all(&mut self) {
+        self.order.clear();
+        let traces = std::mem::take(&mut self.traces);
+        self.outbox
+            .extend(traces.into_values().map(|trace| decide(trace.events)));
+    }
 }
 
 struct HeldTrace {
@@ -209,13 +281,15 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl CascadeWindowTransport {
-    fn new(settings: CascadeWindow, inner: Arc<dyn Transport>) -> Self {
+    fn new(settings: CascadeWindow, inner: Arc<dyn Transport>, queue_capacity: usize) -> Self {
+        let batch = settings.handover_batch.unwrap_or(queue_capacity / 2).max(1);
         let shared = Arc::new(Shared {
             settings,
             inner,
+            batch,
             state: Mutex::new(State::default()),
             wake: Condvar::new(),
-            forwarding: Mutex::new(()),
+            handed_over: Condvar::new(),
         });
         let worker_shared = shared.clone();
         let worker = std::thread::Builder::new()
@@ -253,17 +327,38 @@ impl CascadeWindowTransport {
             .sum()
     }
 
-    /// Stops the worker after forwarding everything held; later events pass straight on.
-    fn close(&self) {
-        self.shared.forward_all();
-        lock(&self.shared.state).closed = true;
-        self.shared.wake.notify_all();
-        if let Some(worker) = lock(&self.worker).take() {
-            // The worker only forwards; a panic in `inner` is not ours to re-raise.
-            let _ = worker.join();
+    /// Hands everything held to the inner transport within half of `timeout`, reports what
+    /// could not be, and stops the worker; later events pass straight on. Returns the time
+    /// left of `timeout` and whether every event was handed over and confirmed.
+    fn close(&self, timeout: Duration) -> (Duration, bool) {
+        let started = Instant::now();
+        let deadline = started + timeout;
+        {
+            let mut state = lock(&self.shared.state);
+            if state.closed && state.traces.is_empty() && state.outbox.is_empty() {
+                // Closed before (a shutdown, then the drop).
+                return (timeout, true);
+            }
+            state.decide_all();
+            state.closed = true;
         }
-        // Events that arrived while closing.
-        self.shared.forward_all();
+        self.shared.wake.notify_all();
+        // Half for the hand-over, half for the inner transport to send the last batch
+        // and the client report.
+        self.shared.hand_over(started + timeout / 2);
+        let delivered = self.shared.give_up();
+        if let Some(worker) = lock(&self.worker).take() {
+            // A worker still waiting on a slow inner transport must not hold up shutdown;
+            // it ends by itself after its wait.
+            if worker.is_finished() {
+                // The worker only forwards; a panic in `inner` is not ours to re-raise.
+                let _ = worker.join();
+            }
+        }
+        (
+            deadline.saturating_duration_since(Instant::now()),
+            delivered,
+        )
     }
 }
 
@@ -273,19 +368,24 @@ impl Transport for CascadeWindowTransport {
     }
 
     fn flush(&self, timeout: Duration) -> bool {
-        self.shared.forward_all();
-        self.shared.inner.flush(timeout)
+        let deadline = Instant::now() + timeout;
+        lock(&self.shared.state).decide_all();
+        let handed_over = self.shared.hand_over(deadline);
+        // What is left waits for the worker.
+        self.shared.wake.notify_all();
+        let left = deadline.saturating_duration_since(Instant::now());
+        handed_over && self.shared.inner.flush(left)
     }
 
     fn shutdown(&self, timeout: Duration) -> bool {
-        self.close();
-        self.shared.inner.shutdown(timeout)
+        let (left, delivered) = self.close(timeout);
+        self.shared.inner.shutdown(left) && delivered
     }
 }
 
 impl Drop for CascadeWindowTransport {
     fn drop(&mut self) {
-        self.close();
+        self.close(DROP_TIMEOUT);
     }
 }
 
@@ -297,6 +397,20 @@ fn held_trace_of(event: &Event<'static>) -> Option<(TraceId, Option<SpanId>, Opt
     match event.contexts.get("trace")? {
         Context::Trace(trace) => Some((trace.trace_id, Some(trace.span_id), trace.parent_span_id)),
         _ => None,
+    }
+}
+
+/// Marks a hand-over as finished even if the inner transport panics.
+struct HandingOver<'a> {
+    shared: &'a Shared,
+}
+
+impl Drop for HandingOver<'_> {
+    fn drop(&mut self) {
+        lock(&self.shared.state).handing_over = false;
+        self.shared.handed_over.notify_all();
+        // The worker may wait for its turn.
+        self.shared.wake.notify_all();
     }
 }
 
@@ -329,9 +443,8 @@ impl Shared {
             span_id,
             parent_span_id,
         };
-        let _forwarding = lock(&self.forwarding);
-        let overflow = self.hold(trace_id, held);
-        for envelope in overflow {
+        // One envelope per event sent, as without the window: no batching needed.
+        for envelope in self.hold(trace_id, held) {
             self.inner.send_envelope(envelope);
         }
     }
@@ -390,66 +503,139 @@ impl Shared {
             if state.closed {
                 return;
             }
-            let next_close = state
-                .order
-                .front()
-                .and_then(|trace_id| state.traces.get(trace_id))
-                .map(|trace| trace.closes_at);
+            if !state.outbox.is_empty() && !state.handing_over {
+                drop(state);
+                self.hand_over(Instant::now() + WORKER_DRAIN_WAIT);
+                state = lock(&self.state);
+                continue;
+            }
+            let now = Instant::now();
+            let mut next_close = None;
+            // Decided under the lock: a shutdown must find every event either held or in
+            // the outbox.
+            while let Some(trace_id) = state.order.front().copied() {
+                match state.traces.get(&trace_id) {
+                    Some(trace) if trace.closes_at > now => {
+                        next_close = Some(trace.closes_at);
+                        break;
+                    }
+                    _ => {}
+                }
+                state.order.pop_front();
+                if let Some(trace) = state.traces.remove(&trace_id) {
+                    let envelope = decide(trace.events);
+                    state.outbox.push_back(envelope);
+                }
+            }
+            if !state.outbox.is_empty() && !state.handing_over {
+                continue;
+            }
             state = match next_close {
+                // Nothing held, or another hand-over under way: wait to be woken.
                 None => self
                     .wake
                     .wait(state)
                     .unwrap_or_else(PoisonError::into_inner),
                 Some(closes_at) => {
-                    let now = Instant::now();
-                    if closes_at > now {
-                        self.wake
-                            .wait_timeout(state, closes_at - now)
-                            .unwrap_or_else(PoisonError::into_inner)
-                            .0
-                    } else {
-                        drop(state);
-                        self.forward_closed(now);
-                        lock(&self.state)
-                    }
+                    self.wake
+                        .wait_timeout(state, closes_at.saturating_duration_since(now))
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .0
                 }
             };
         }
     }
 
-    /// Forwards the traces whose windows closed by `now`.
-    fn forward_closed(&self, now: Instant) {
-        let _forwarding = lock(&self.forwarding);
-        let mut closed = Vec::new();
-        {
-            let mut state = lock(&self.state);
-            while let Some(trace_id) = state.order.front().copied() {
-                match state.traces.get(&trace_id) {
-                    Some(trace) if trace.closes_at > now => break,
-                    _ => {}
-                }
-                state.order.pop_front();
-                if let Some(trace) = state.traces.remove(&trace_id) {
-                    closed.push(trace);
-                }
+    /// Hands the outbox to the inner transport a batch at a time, waiting for it to drain
+    /// after each, until `deadline`. Returns whether the outbox is empty and the inner
+    /// transport drained all of it.
+    fn hand_over(&self, deadline: Instant) -> bool {
+        let mut state = lock(&self.state);
+        while state.handing_over {
+            let now = Instant::now();
+            if now >= deadline {
+                return false;
             }
+            state = self
+                .handed_over
+                .wait_timeout(state, deadline - now)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
         }
-        for trace in closed {
-            self.inner.send_envelope(decide(trace.events));
+        state.handing_over = true;
+        drop(state);
+        let _handing_over = HandingOver { shared: self };
+        // Declared after the guard, so released before the guard takes the lock again.
+        let mut state = lock(&self.state);
+        // A batch the inner transport has not drained yet: wait for it before sending more.
+        let mut pending = state.unconfirmed > 0;
+        loop {
+            if pending {
+                drop(state);
+                let now = Instant::now();
+                let drained = now < deadline && self.inner.flush(deadline - now);
+                state = lock(&self.state);
+                if !drained {
+                    return false;
+                }
+                state.unconfirmed = 0;
+            }
+            let batch_len = state.outbox.len().min(self.batch);
+            if batch_len == 0 {
+                return true;
+            }
+            let batch: Vec<Envelope> = state.outbox.drain(..batch_len).collect();
+            state.unconfirmed = batch_len;
+            drop(state);
+            for envelope in batch {
+                self.inner.send_envelope(envelope);
+            }
+            state = lock(&self.state);
+            pending = true;
         }
     }
 
-    /// Forwards every trace held, deciding each.
-    fn forward_all(&self) {
-        let _forwarding = lock(&self.forwarding);
-        let traces = {
+    /// At shutdown: reports as discarded what is still in the outbox, to Sentry and in a
+    /// warning, and warns of a last batch the inner transport did not confirm. Returns
+    /// whether there was neither.
+    fn give_up(&self) -> bool {
+        let (left, unconfirmed) = {
             let mut state = lock(&self.state);
-            state.order.clear();
-            std::mem::take(&mut state.traces)
+            (std::mem::take(&mut state.outbox), state.unconfirmed)
         };
-        for (_, trace) in traces {
-            self.inner.send_envelope(decide(trace.events));
+        if unconfirmed > 0 {
+            tracing::warn!(
+                target: "otel_sentry::cascade_window",
+                events = unconfirmed,
+                "the Sentry transport did not confirm sending {unconfirmed} events within the \
+                 shutdown timeout; they may be lost"
+            );
         }
+        if left.is_empty() {
+            return unconfirmed == 0;
+        }
+        let mut losses: HashMap<Category, u64> = HashMap::new();
+        for envelope in &left {
+            for loss in envelope.losses() {
+                *losses.entry(loss.category).or_default() += loss.quantity;
+            }
+        }
+        let events = losses.get(&Category::Error).copied().unwrap_or_default();
+        tracing::warn!(
+            target: "otel_sentry::cascade_window",
+            events,
+            "{events} Sentry events held by the cascade window could not be handed to the \
+             transport within the shutdown timeout; reporting them as discarded"
+        );
+        let report = ClientReport::new(
+            losses
+                .into_iter()
+                .map(|(category, quantity)| Item::new(category, Reason::QueueOverflow, quantity)),
+        );
+        let mut envelope = Envelope::new();
+        envelope.add_item(report);
+        self.inner.send_envelope(envelope);
+        false
     }
 }
 

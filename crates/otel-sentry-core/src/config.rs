@@ -225,6 +225,11 @@ impl CorrelationConfig {
     /// answered with its event id. Optional; the [`cascade_policy`](Self::cascade_policy)
     /// works without it.
     ///
+    /// `inner` should bound its requests: sentry 0.49's HTTP transports have no request
+    /// timeout, so a Sentry that never answers stalls the client's shutdown, the window's
+    /// hand-over included (see [`CascadeWindow`]'s "Handing events on";
+    /// `otel_sentry_reqwest::SentryHttpTransport` has timeouts).
+    ///
     /// ```
     /// use std::time::Duration;
     /// use otel_sentry_core::{CascadeWindow, CorrelationConfig};

@@ -1,6 +1,8 @@
 //! The windowed deduplication transport in front of sentry's test transport: which event
 //! goes out for a trace, what it says about the others, what passes straight through, and
-//! that nothing held is lost to a cap, a flush or a shutdown.
+//! that nothing held is lost to a cap, a flush or a shutdown. The delivery tests at the end
+//! send through sentry's real HTTP transport to an [`EnvelopeReceiver`], an HTTP server on
+//! 127.0.0.1 standing in for Sentry's ingestion, and count what arrives.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -8,6 +10,7 @@ use std::time::{Duration, Instant, SystemTime};
 use otel_sentry_core::CascadeWindow;
 use otel_sentry_core::cascade_policy::CASCADE_ROOT_TAG;
 use otel_sentry_core::cascade_window::{CASCADING_ERRORS, CASCADING_ERRORS_SUPPRESSED};
+use otel_sentry_test_support::{EnvelopeReceiver, RunningReceiver};
 use sentry_core::protocol::{
     Attachment, Context, Envelope, EnvelopeItem, Event, Exception, Level, SessionAttributes,
     SessionStatus, SessionUpdate, SpanId, TraceContext, TraceId, Transaction, Value,
@@ -361,4 +364,87 @@ fn after_shutdown_events_pass_straight_through() {
     transport.shutdown(Duration::from_secs(1));
     send(&transport, &error_event(32, 1, None, "Late", 0));
     assert_eq!(inner.fetch_and_clear_events().len(), 1);
+}
+
+/// A client whose events go through a window of `window` around sentry's real HTTP
+/// transport (reqwest, its default 30-envelope queue that discards on overflow) to
+/// `receiver`, an HTTP server on 127.0.0.1 standing in for Sentry's ingestion.
+fn client_to(receiver: &RunningReceiver, window: Duration) -> Arc<sentry_core::Client> {
+    let mut options = sentry_core::ClientOptions::default();
+    options.dsn = receiver.dsn().parse().ok();
+    options.transport = Some(
+        CascadeWindow::new()
+            .window(window)
+            .wrap(sentry::transports::DefaultTransportFactory),
+    );
+    Arc::new(sentry_core::Client::from(options))
+}
+
+/// Captures one error event on each of `traces` traces, as fast as it can.
+fn capture_on_traces(client: &Arc<sentry_core::Client>, traces: u16) {
+    let hub = Hub::new(Some(client.clone()), Default::default());
+    for n in 0..traces {
+        let mut event = error_event(0, 1, None, "Burst", 0);
+        let mut id = [0xab; 16];
+        id[..2].copy_from_slice(&n.to_be_bytes());
+        if let Some(Context::Trace(trace)) = event.contexts.get_mut("trace") {
+            trace.trace_id = TraceId::from(id);
+        }
+        hub.capture_event(event);
+    }
+}
+
+#[test]
+fn a_thousand_events_held_at_shutdown_all_reach_sentry_through_its_http_transport() {
+    let receiver = EnvelopeReceiver::new().start();
+    let client = client_to(&receiver, NEVER);
+    capture_on_traces(&client, 1_000);
+    assert_eq!(receiver.events(), 0, "held for the window");
+
+    assert!(client.close(Some(Duration::from_secs(30))));
+    let (events, discarded) = receiver.wait_for(1_000, Duration::from_secs(10));
+    assert_eq!(
+        (events, discarded),
+        (1_000, 0),
+        "every event held, handed over at shutdown without overflowing the 30-slot queue"
+    );
+}
+
+#[test]
+fn events_a_slow_sentry_cannot_take_before_the_shutdown_timeout_are_reported_discarded() {
+    let receiver = EnvelopeReceiver::new()
+        .answer_after(Duration::from_millis(20))
+        .start();
+    let client = client_to(&receiver, NEVER);
+    capture_on_traces(&client, 1_000);
+
+    let started = Instant::now();
+    client.close(Some(Duration::from_secs(2)));
+    let closing = started.elapsed();
+    let (events, discarded) = receiver.wait_for(1_000, Duration::from_secs(10));
+    eprintln!("closed in {closing:?}: {events} events arrived, {discarded} reported discarded");
+    assert!(discarded > 0, "at 20 ms an envelope, 2 s cannot take 1,000");
+    assert_eq!(
+        events + discarded,
+        1_000,
+        "each event arrived or is counted in a client report"
+    );
+}
+
+#[test]
+fn a_burst_of_a_thousand_failing_traces_all_arrive_when_their_windows_close() {
+    let receiver = EnvelopeReceiver::new().start();
+    let client = client_to(&receiver, Duration::from_secs(1));
+    let started = Instant::now();
+    capture_on_traces(&client, 1_000);
+    let captured = started.elapsed();
+
+    // No flush, no shutdown: the windows close by themselves.
+    let (events, discarded) = receiver.wait_for(1_000, Duration::from_secs(60));
+    eprintln!(
+        "captured in {captured:?}; {events} events arrived after {:?}",
+        started.elapsed()
+    );
+    assert_eq!((events, discarded), (1_000, 0));
+    client.close(Some(Duration::from_secs(2)));
 }

@@ -1,9 +1,14 @@
 //! What the adapters' end-to-end tests share (a dev-dependency, never published): the
 //! sanctioned capture points — opentelemetry_sdk's in-memory exporter and Sentry's test
 //! transport — behind one [`Telemetry`], a [`Served`] app with a real reqwest client, and
-//! helpers to read spans, and a chained handler error.
+//! helpers to read spans, a chained handler error, and an [`EnvelopeReceiver`] standing in
+//! for Sentry's ingestion.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+
+mod envelope_receiver;
+
+pub use envelope_receiver::{EnvelopeReceiver, RunningReceiver};
 
 use std::error::Error;
 use std::fmt;
