@@ -20,7 +20,9 @@ use opentelemetry::propagation::{TextMapCompositePropagator, TextMapPropagator};
 use opentelemetry::trace::TraceContextExt;
 use opentelemetry_http::{HeaderExtractor, HeaderInjector};
 use opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
-use otel_sentry::{CorrelationPropagator, IncomingTrace, Traceparent, outgoing_trace, tracestate};
+use otel_sentry::codecs::tracestate;
+use otel_sentry::propagation::outgoing_trace;
+use otel_sentry::{CorrelationPropagator, IncomingTrace, Traceparent};
 
 #[global_allocator]
 static ALLOCATOR: support::alloc_counter::CountingAllocator =

@@ -16,7 +16,20 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
-pub use otel_sentry_core::*;
+// The user API, by name; the adapter-author interface stays in `otel_sentry_core::adapter`.
+pub use otel_sentry_core::{
+    BaggageMember, BaggageMemberError, CascadePolicy, CascadeWindow, CascadeWindowTransport,
+    ClassifyFailure, ClientConfig, CorrelationConfig, CorrelationPropagator, CurrentTrace,
+    DEFAULT_KNOWN_METHODS, DEFAULT_SENSITIVE_QUERY_PARAMS, DownstreamReport,
+    DynamicSamplingContext, EventLink, ForwardingHeaders, InboundTrust, IncomingTrace,
+    KnownMethods, MAX_HEADER_VALUE_LEN, MAX_HEADERS_LEN, MissingPlaceholder, ParentHeader,
+    RANDOM_TRACE_ID_FLAG, ReceivedTraceState, RemoteParent, ResponseSummary,
+    SENTRY_SENSITIVE_QUERY_WORDS, SensitiveQueryParams, SentryTrace, SentryTraceError,
+    ServerErrors, TraceContextIntegration, TraceStateError, TraceStateMembers, Traceparent,
+    TraceparentError, TrustedProxies, declare_cascade_of, declare_failure_independent,
+    inject_context, inject_current_context,
+};
+pub use otel_sentry_core::{codecs, dedup, names, propagation};
 
 /// `CorrelationLayer` for tower stacks, with axum support behind feature `axum`.
 #[cfg(feature = "tower")]

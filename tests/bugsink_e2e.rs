@@ -20,7 +20,6 @@ use cascade_services::serve_all;
 use otel_sentry_core::{CascadePolicy, CascadeWindow};
 use otel_sentry_reqwest::SentryHttpTransport;
 use otel_sentry_test_support::{PaymentFailed, Telemetry};
-use otel_sentry_tower::CorrelationLayer;
 use sentry_core::{Client, ClientOptions, Hub};
 use serde_json::Value;
 
@@ -181,9 +180,11 @@ async fn a_failing_cascade_is_one_issue_with_one_event_in_bugsink() {
     );
 
     // Report, every service's own event, one client behind the cascade window.
-    let config = CorrelationLayer::new()
-        .cascade_window(CascadeWindow::new().window(Duration::from_secs(30)));
-    let shared = bugsink.client(config.sentry_transport(SentryHttpTransport::new()));
+    let shared = bugsink.client(
+        CascadeWindow::new()
+            .window(Duration::from_secs(30))
+            .wrap(SentryHttpTransport::new()),
+    );
     let [gateway, ..] = serve_all(CascadePolicy::Report, || telemetry_with(&shared)).await;
     let windowed_trace = random_trace_id();
     checkout(&gateway, &windowed_trace).await;

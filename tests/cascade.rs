@@ -17,7 +17,7 @@ use cascade_services::{
 };
 use opentelemetry::trace::{SpanKind, Status};
 use opentelemetry_sdk::trace::SpanData;
-use otel_sentry_core::cascade_window::{CASCADING_ERRORS, CASCADING_ERRORS_SUPPRESSED};
+use otel_sentry_core::names::{CASCADING_ERRORS, CASCADING_ERRORS_SUPPRESSED};
 use otel_sentry_core::{CascadePolicy, CascadeWindow};
 use otel_sentry_test_support::{
     PaymentFailed, Served, Telemetry, attribute, sentry_options, serve_router, string,
@@ -181,10 +181,12 @@ async fn the_cascade_window_sends_one_event_when_every_service_reports() {
     // Services sharing one process and one Sentry client, each reporting its own failure
     // (as services do whose downstream does not name its event): the window decides.
     let sent = TestTransport::new();
-    let config = CorrelationLayer::new()
-        .cascade_window(CascadeWindow::new().window(Duration::from_secs(600)));
     let mut options = sentry_options();
-    options.transport = Some(config.sentry_transport(sent.clone()));
+    options.transport = Some(
+        CascadeWindow::new()
+            .window(Duration::from_secs(600))
+            .wrap(sent.clone()),
+    );
     let client = Arc::new(sentry_core::Client::from(options));
     let hub = Arc::new(Hub::new(Some(client.clone()), Default::default()));
     let [gateway, ..] = serve_all(CascadePolicy::Report, || Telemetry::with_hub(hub.clone())).await;

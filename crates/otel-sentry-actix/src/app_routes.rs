@@ -1,12 +1,12 @@
 //! The app's routes as a [`RouteLookup`]: actix-web routes below `App::wrap`, so the
 //! middleware learns a request's route from the routed request once the app answered, and
 //! asks the app's resource map only when that request is gone (a panic) or a Sentry event
-//! is captured before the answer (see `otel_sentry_core::route_lookup`).
+//! is captured before the answer (see `otel_sentry_core::adapter::route_lookup`).
 
 use std::rc::Rc;
 
 use actix_web::dev::ResourceMap;
-use otel_sentry_core::RouteLookup;
+use otel_sentry_core::adapter::RouteLookup;
 
 /// The resource map of one app instance (one per worker).
 pub(crate) struct AppRoutes(ResourceMap);

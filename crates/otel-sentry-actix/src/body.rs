@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 
 use actix_web::body::{BodySize, MessageBody};
 use bytes::Bytes;
-use otel_sentry_core::{HandlerError, ResponseInProgress};
+use otel_sentry_core::adapter::{HandlerError, ResponseInProgress};
 use pin_project_lite::pin_project;
 
 pin_project! {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
-use otel_sentry_core::{HandlerError, OpaqueError};
+use otel_sentry_core::adapter::{HandlerError, OpaqueError};
 
 /// A handler error that becomes a response (500 unless you choose another status) and
 /// carries the error, with its source chain and type, to the middleware: the Sentry event

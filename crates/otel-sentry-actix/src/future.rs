@@ -11,7 +11,9 @@ use actix_web::body::MessageBody;
 use actix_web::dev::ServiceResponse;
 use actix_web::http::header::HeaderMap;
 use actix_web::{Error, HttpResponse, ResponseError};
-use otel_sentry_core::{ResponseInProgress, RouteLookup, ServerRequest, with_route_lookup};
+use otel_sentry_core::adapter::{
+    ResponseInProgress, RouteLookup, ServerRequest, with_route_lookup,
+};
 use pin_project_lite::pin_project;
 
 use crate::body::CorrelationBody;

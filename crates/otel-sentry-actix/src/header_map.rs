@@ -3,7 +3,7 @@
 
 use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 use opentelemetry::propagation::{Extractor, Injector};
-use otel_sentry_core::RequestHeaders;
+use otel_sentry_core::adapter::RequestHeaders;
 
 /// What a line that is not visible ASCII reads as: no codec accepts it, so a garbled
 /// second `traceparent` line still invalidates the first.

@@ -9,8 +9,9 @@ use actix_web::Error;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::http::Version;
-use otel_sentry_core::{
-    CorrelationConfig, HttpVersion, RequestView, RouteLookup, with_route_lookup,
+use otel_sentry_core::CorrelationConfig;
+use otel_sentry_core::adapter::{
+    HttpVersion, RequestView, RouteLookup, ServerRequest, with_route_lookup,
 };
 
 use crate::app_routes::AppRoutes;
@@ -118,7 +119,7 @@ where
         view.authority = uri.authority().map(|authority| authority.as_str());
         view.peer = request.peer_addr();
         // The app has not routed the request yet: its route is set when it answers.
-        let mut started = self.config.start(&view);
+        let mut started = ServerRequest::start(&self.config, &view);
         let called = with_route_lookup(&routes, || started.enter(|| self.service.call(request)));
         match called {
             Ok(future) => ResponseFuture::running(future, started, routes),

@@ -14,7 +14,8 @@ use bytes::Bytes;
 use opentelemetry::Value;
 use opentelemetry::trace::{SpanId, SpanKind, Status, TraceId};
 use otel_sentry_actix::{Correlation, ErrorResponse, RequestTrace};
-use otel_sentry_core::{EventLink, SENTRY_EVENT_ID_HEADER};
+use otel_sentry_core::EventLink;
+use otel_sentry_core::names::SENTRY_EVENT_ID_HEADER;
 use otel_sentry_test_support::{
     PaymentFailed, Served, Telemetry, attribute, event_attribute, sentry_options, string,
 };

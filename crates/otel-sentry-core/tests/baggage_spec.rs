@@ -8,7 +8,9 @@ use std::collections::HashMap;
 use common::extract;
 use opentelemetry::baggage::Baggage;
 use otel_sentry_core::BaggageMemberError;
-use otel_sentry_core::baggage::{self, BaggageMember, MAX_BYTES, MAX_MEMBERS, parse_lines};
+use otel_sentry_core::codecs::{
+    baggage, baggage::BaggageMember, baggage::MAX_BYTES, baggage::MAX_MEMBERS, baggage::parse_lines,
+};
 
 fn value<'a>(baggage: &'a Baggage, key: &str) -> Option<&'a str> {
     baggage.get(key).map(|value| value.as_str())

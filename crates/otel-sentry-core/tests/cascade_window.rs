@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use otel_sentry_core::CascadeWindow;
-use otel_sentry_core::cascade_policy::CASCADE_ROOT_TAG;
-use otel_sentry_core::cascade_window::{CASCADING_ERRORS, CASCADING_ERRORS_SUPPRESSED};
+use otel_sentry_core::names::CASCADE_ROOT_TAG;
+use otel_sentry_core::names::{CASCADING_ERRORS, CASCADING_ERRORS_SUPPRESSED};
 use otel_sentry_test_support::{EnvelopeReceiver, RunningReceiver};
 use sentry_core::protocol::{
     Attachment, Context, Envelope, EnvelopeItem, Event, Exception, Level, SessionAttributes,

@@ -5,8 +5,8 @@ use std::collections::HashSet;
 
 use opentelemetry::propagation::Extractor;
 use opentelemetry::trace::{SpanId, TraceFlags, TraceId, TraceState};
-use otel_sentry_core::baggage::{self, MAX_BYTES, MAX_MEMBERS};
-use otel_sentry_core::tracestate::{self, MAX_PROPAGATED_LEN};
+use otel_sentry_core::codecs::{baggage, baggage::MAX_BYTES, baggage::MAX_MEMBERS};
+use otel_sentry_core::codecs::{tracestate, tracestate::MAX_PROPAGATED_LEN};
 use otel_sentry_core::{IncomingTrace, ReceivedTraceState, SentryTrace, Traceparent};
 use proptest::collection::{hash_map, vec};
 use proptest::prelude::*;

@@ -6,7 +6,9 @@ mod common;
 use common::{TRACE_ID, extract, traceparent};
 use opentelemetry::trace::TraceState;
 use otel_sentry_core::TraceStateError;
-use otel_sentry_core::tracestate::{self, is_valid_key, is_valid_value, parse_lines};
+use otel_sentry_core::codecs::{
+    tracestate, tracestate::is_valid_key, tracestate::is_valid_value, tracestate::parse_lines,
+};
 
 /// The `tracestate` continued with a valid `traceparent` and `lines`.
 fn continued(lines: &[&str]) -> TraceState {

@@ -6,10 +6,10 @@ use http::Extensions;
 use opentelemetry::Context;
 use opentelemetry::context::FutureExt as _;
 use opentelemetry::trace::{Span, Tracer};
-use otel_sentry_core::downstream_report::event_id_from_lines;
-use otel_sentry_core::{
-    ClientConfig, ClientRequestView, EventLink, HttpVersion, SENTRY_EVENT_ID_HEADER,
-};
+use otel_sentry_core::adapter::{ClientRequestView, HttpVersion};
+use otel_sentry_core::dedup::downstream_report::event_id_from_lines;
+use otel_sentry_core::names::SENTRY_EVENT_ID_HEADER;
+use otel_sentry_core::{ClientConfig, EventLink};
 use reqwest::{Request, Response};
 use reqwest_middleware::{Error, Middleware, Next, Result};
 

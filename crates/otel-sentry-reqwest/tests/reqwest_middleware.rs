@@ -16,7 +16,7 @@ use opentelemetry::Value;
 use opentelemetry::trace::{SpanId, SpanKind, Status, TraceContextExt, TraceId};
 use opentelemetry_sdk::trace::SpanData;
 use otel_sentry_actix::Correlation;
-use otel_sentry_core::SENTRY_EVENT_ID_HEADER;
+use otel_sentry_core::names::SENTRY_EVENT_ID_HEADER;
 use otel_sentry_reqwest::{CorrelationMiddleware, DownstreamReport, UrlTemplate};
 use otel_sentry_test_support::{
     PaymentFailed, Served, Telemetry, attribute, event_attribute, sentry_options, serve_router,

@@ -7,7 +7,7 @@ use std::task::{Context, Poll};
 
 use bytes::Buf;
 use http_body::{Body, Frame, SizeHint};
-use otel_sentry_core::ResponseInProgress;
+use otel_sentry_core::adapter::ResponseInProgress;
 use pin_project_lite::pin_project;
 
 use crate::error_report::with_handler_error;

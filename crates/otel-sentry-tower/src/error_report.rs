@@ -5,7 +5,7 @@ use std::any::Any;
 use std::error::Error;
 use std::fmt;
 
-use otel_sentry_core::{HandlerError, OpaqueError};
+use otel_sentry_core::adapter::{HandlerError, OpaqueError};
 
 type BoxError = Box<dyn Error + Send + Sync>;
 

@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 
 use http::{HeaderMap, Response, StatusCode};
 use http_body::Body;
-use otel_sentry_core::{ResponseInProgress, ServerRequest};
+use otel_sentry_core::adapter::{ResponseInProgress, ServerRequest};
 use pin_project_lite::pin_project;
 
 use crate::body::CorrelationBody;

@@ -7,7 +7,7 @@
 use http::HeaderMap;
 use http::header::{HeaderName, HeaderValue};
 use opentelemetry::propagation::{Extractor, Injector};
-use otel_sentry_core::RequestHeaders;
+use otel_sentry_core::adapter::RequestHeaders;
 
 /// What a line that is not visible ASCII reads as.
 const UNREADABLE: &str = "\u{fffd}";

@@ -6,7 +6,7 @@ use std::error::Error;
 use std::fmt;
 use std::sync::Arc;
 
-use otel_sentry_core::HandlerError;
+use otel_sentry_core::adapter::HandlerError;
 
 /// An error a handler turned into a response, with its source chain and type.
 ///

@@ -6,7 +6,8 @@ use std::task::{Context, Poll};
 
 use http::{Request, Response};
 use http_body::Body;
-use otel_sentry_core::{CorrelationConfig, HttpVersion, RequestView};
+use otel_sentry_core::CorrelationConfig;
+use otel_sentry_core::adapter::{HttpVersion, RequestView, ServerRequest};
 use tower::Service;
 
 use crate::body::CorrelationBody;
@@ -67,7 +68,7 @@ where
         view.authority = uri.authority().map(|authority| authority.as_str());
         view.route = route(&request);
         view.peer = peer(&request);
-        let started = self.config.start(&view);
+        let started = ServerRequest::start(&self.config, &view);
         // A panic in `call` is caught too; a service that keeps state across calls (a
         // buffer, a concurrency limit) is used on afterwards, as tower-http's CatchPanic does.
         match started.enter(|| self.inner.call(request)) {

@@ -13,7 +13,8 @@ use axum::routing::get;
 use bytes::Bytes;
 use opentelemetry::Value;
 use opentelemetry::trace::{SpanId, SpanKind, Status, TraceId};
-use otel_sentry_core::{EventLink, SENTRY_EVENT_ID_HEADER};
+use otel_sentry_core::EventLink;
+use otel_sentry_core::names::SENTRY_EVENT_ID_HEADER;
 use otel_sentry_test_support::{
     CardDeclined, PaymentFailed, attribute, event_attribute, header, sentry_options, string,
 };

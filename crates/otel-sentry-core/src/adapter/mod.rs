@@ -1,0 +1,30 @@
+//! The interface adapters are built on: for authors of an integration with another
+//! framework or HTTP client, not for applications.
+//!
+//! A **server adapter** turns each request into a [`RequestView`] (method, path, headers as
+//! [`RequestHeaders`], peer, route when known), starts it with [`ServerRequest::start`],
+//! runs every poll of the handler inside [`ServerRequest::enter`] (panics come back as
+//! [`CaughtPanic`]), reports the outcome with [`ServerRequest::respond`] (an error as a
+//! [`HandlerError`]), writes [`ResponseInProgress::inject_headers`] into the response, and
+//! reports the end of the body to the [`ResponseInProgress`]. A framework that routes after
+//! the middleware runs names the route with [`ServerRequest::set_route`] or a
+//! [`RouteLookup`]. Its layer type gets every option of
+//! [`CorrelationConfig`](crate::CorrelationConfig) from `correlation_config_methods!`.
+//!
+//! A **client adapter** turns each outgoing request into a [`ClientRequestView`], starts a
+//! [`ClientCall`], writes its headers into the request, and reports the response or the
+//! transport error.
+//!
+//! The adapters of this project (`otel-sentry-tower`, `otel-sentry-actix`,
+//! `otel-sentry-reqwest`) are each a few hundred lines of such translation.
+
+mod config_methods;
+
+pub use crate::client::call::{ClientCall, ClientRequestView};
+pub use crate::failure::handler_error::{HandlerError, OpaqueError};
+pub use crate::http::request_headers::RequestHeaders;
+pub use crate::http::request_view::{HttpVersion, RequestView};
+pub use crate::http::route_lookup::{self, RouteLookup, with_route_lookup};
+pub use crate::server::panic::CaughtPanic;
+pub use crate::server::request::ServerRequest;
+pub use crate::server::response::ResponseInProgress;

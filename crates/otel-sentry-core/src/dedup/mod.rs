@@ -1,0 +1,8 @@
+//! One failure, one alert: the in-band cascade policy between services
+//! ([`cascade_policy`], fed by a downstream's [`downstream_report`]) and the windowed
+//! deduplication transport in one process ([`window`]).
+
+pub mod cascade_policy;
+pub mod downstream_report;
+pub mod root_cause;
+pub mod window;

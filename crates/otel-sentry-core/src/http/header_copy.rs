@@ -1,0 +1,192 @@
+//! The copy of the request headers that Sentry's request data is made from: capped, and
+//! without the trace headers.
+//!
+//! Sentry refuses an event over 200 KB compressed or 1 MB decompressed
+//! (<https://docs.sentry.io/concepts/data-management/size-limits/>), so a request with huge
+//! headers would lose the very failure it caused. Each value keeps at most
+//! [`MAX_HEADER_VALUE_LEN`] bytes (cut at a character boundary, marked with `…`), and the copy at
+//! most [`MAX_HEADERS_LEN`] bytes: lines that would not fit are left out and counted in a
+//! last line named `(omitted)` (no header can have that name: parentheses are not token
+//! characters). The last 2 KiB are kept for short lines (up to 256 bytes), so `Host`,
+//! `User-Agent`, `Content-Type` or a request id survive big headers in any order (actix-web
+//! hands headers over in hash order). `traceparent`, `tracestate`, `baggage` and `sentry-trace` are never copied:
+//! the event's trace context says what they carried, and a `baggage` may be 8 KB on its own.
+//!
+//! The copy is made for every request (an event may be captured at any time during it):
+//! the first pass over the headers sizes it with a [`CopyBudget`], so it takes one
+//! allocation.
+
+use std::fmt::Write;
+
+use crate::http::request_headers::RequestHeaders;
+use crate::names::{BAGGAGE_HEADER, SENTRY_TRACE_HEADER, TRACEPARENT_HEADER, TRACESTATE_HEADER};
+
+/// The bytes of a request header's value kept in Sentry's request data.
+pub const MAX_HEADER_VALUE_LEN: usize = 2 * 1024;
+/// The bytes of all request headers kept in Sentry's request data, counted as
+/// `name: value\n` per line.
+pub const MAX_HEADERS_LEN: usize = 16 * 1024;
+
+/// A line this long or shorter may use the room kept for short lines.
+const SHORT_LINE_LEN: usize = 256;
+/// The room at the end of the copy that only short lines may use.
+const SHORT_LINES_ROOM: usize = 2 * 1024;
+
+/// Marks a value cut at [`MAX_HEADER_VALUE_LEN`].
+const TRUNCATED: &str = "…";
+/// The name of the line that counts the lines left out.
+const OMITTED: &str = "(omitted)";
+/// At least the length of the `(omitted)` line.
+const OMITTED_LINE_LEN: usize = 96;
+
+/// Which lines the copy keeps and how long it gets; the sizing pass and the copy run the
+/// same budget, so they agree.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct CopyBudget {
+    len: usize,
+    omitted: usize,
+}
+
+impl CopyBudget {
+    /// Counts one header line: the length of the value the copy keeps, or `None` when
+    /// the line is not copied.
+    pub(crate) fn admit(&mut self, name: &str, value: &[u8]) -> Option<usize> {
+        if is_trace_header(name) {
+            return None;
+        }
+        let kept = kept_len(value);
+        let marker = if kept < value.len() {
+            TRUNCATED.len()
+        } else {
+            0
+        };
+        let line = name.len() + 2 + kept + marker + 1;
+        let room = if line <= SHORT_LINE_LEN {
+            MAX_HEADERS_LEN
+        } else {
+            MAX_HEADERS_LEN - SHORT_LINES_ROOM
+        };
+        if self.len + line > room {
+            self.omitted += 1;
+            return None;
+        }
+        self.len += line;
+        Some(kept)
+    }
+
+    /// The capacity the copy needs (exact for UTF-8 values without line breaks).
+    pub(crate) fn copy_len(&self) -> usize {
+        self.len
+            + if self.omitted > 0 {
+                OMITTED_LINE_LEN
+            } else {
+                0
+            }
+    }
+}
+
+/// The header lines Sentry's request data is made from, as `name: value\n`, within the
+/// caps; `sized` is the budget of the first pass over the same headers.
+pub(crate) fn copy(headers: &dyn RequestHeaders, sized: CopyBudget) -> String {
+    let mut out = String::with_capacity(sized.copy_len());
+    let mut budget = CopyBudget::default();
+    headers.visit_lines(&mut |name, value| {
+        if let Some(kept) = budget.admit(name, value) {
+            push_header_line(&mut out, name, &value[..kept], kept < value.len());
+        }
+    });
+    if budget.omitted > 0 {
+        // Writing to a String cannot fail.
+        let _ = writeln!(
+            out,
+            "{OMITTED}: {} header lines over the {MAX_HEADERS_LEN}-byte cap",
+            budget.omitted
+        );
+    }
+    out
+}
+
+/// Whether `name` (lowercase) is a trace header, never copied.
+fn is_trace_header(name: &str) -> bool {
+    matches!(
+        name,
+        TRACEPARENT_HEADER | TRACESTATE_HEADER | BAGGAGE_HEADER | SENTRY_TRACE_HEADER
+    )
+}
+
+/// How much of `value` the copy keeps: all of it, or [`MAX_HEADER_VALUE_LEN`] bytes backed off to
+/// the start of a UTF-8 character.
+fn kept_len(value: &[u8]) -> usize {
+    if value.len() <= MAX_HEADER_VALUE_LEN {
+        return value.len();
+    }
+    let mut cut = MAX_HEADER_VALUE_LEN;
+    // A continuation byte is 0b10xx_xxxx; a character has at most three.
+    while cut > MAX_HEADER_VALUE_LEN - 3 && value[cut] & 0xc0 == 0x80 {
+        cut -= 1;
+    }
+    cut
+}
+
+/// Appends `name: value\n` for one header line, replacing what is not UTF-8, and `…` after
+/// a `truncated` value.
+fn push_header_line(out: &mut String, name: &str, value: &[u8], truncated: bool) {
+    out.push_str(name);
+    out.push_str(": ");
+    match std::str::from_utf8(value) {
+        // Header values hold no line breaks (the `http` crates refuse them); a value from
+        // elsewhere that does is not allowed to split the line.
+        Ok(text) if !value.contains(&b'\n') && !value.contains(&b'\r') => out.push_str(text),
+        _ => out.push_str(&String::from_utf8_lossy(value).replace(['\r', '\n'], " ")),
+    }
+    if truncated {
+        out.push_str(TRUNCATED);
+    }
+    out.push('\n');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_value_is_cut_at_a_character_boundary() {
+        let ascii = vec![b'a'; MAX_HEADER_VALUE_LEN + 10];
+        assert_eq!(kept_len(&ascii), MAX_HEADER_VALUE_LEN);
+        // 'é' is two bytes: the cap falls inside one of them when the value starts odd.
+        let mut accented = vec![b'x'];
+        accented.extend("é".repeat(MAX_HEADER_VALUE_LEN).as_bytes());
+        let kept = kept_len(&accented);
+        assert!(std::str::from_utf8(&accented[..kept]).is_ok());
+        assert_eq!(kept, MAX_HEADER_VALUE_LEN - 1);
+        assert_eq!(kept_len(b"short"), 5);
+    }
+
+    #[test]
+    fn the_budget_leaves_out_trace_headers_and_what_does_not_fit() {
+        let mut budget = CopyBudget::default();
+        assert_eq!(budget.admit("baggage", b"k=v"), None);
+        assert_eq!(budget.admit("traceparent", b"00-..."), None);
+        assert_eq!(budget.admit("accept", b"*/*"), Some(3));
+        assert_eq!(budget.copy_len(), "accept: */*\n".len());
+        let big = vec![b'v'; 3 * MAX_HEADER_VALUE_LEN];
+        let mut kept = 0;
+        for _ in 0..20 {
+            kept += usize::from(budget.admit("x-big", &big).is_some());
+        }
+        assert_eq!(
+            kept,
+            (MAX_HEADERS_LEN - SHORT_LINES_ROOM - 12)
+                / ("x-big: ".len() + MAX_HEADER_VALUE_LEN + 4)
+        );
+        assert_eq!(budget.omitted, 20 - kept);
+        // Short lines still fit after the big ones.
+        assert_eq!(budget.admit("host", b"shop.example"), Some(12));
+        assert!(budget.copy_len() <= MAX_HEADERS_LEN + OMITTED_LINE_LEN);
+        let note = format!(
+            "{OMITTED}: {} header lines over the {MAX_HEADERS_LEN}-byte cap\n",
+            usize::MAX
+        );
+        assert!(note.len() <= OMITTED_LINE_LEN);
+    }
+}

@@ -1,0 +1,115 @@
+//! The request headers as the lifecycle reads them: in one pass, for the headers it needs.
+//!
+//! The trace headers, `Host` and `User-Agent` are picked out while walking the header
+//! lines once, instead of one hashed lookup each, and the size of the copy Sentry's
+//! request data is made from is counted on the way (see [`header_copy`](crate::http::header_copy)).
+
+use opentelemetry::propagation::Extractor;
+
+use crate::codecs::header_lines::{HeaderSource, INLINE_LINES, Lines, get_all};
+use crate::http::header_copy::CopyBudget;
+use crate::names::{BAGGAGE_HEADER, SENTRY_TRACE_HEADER, TRACEPARENT_HEADER, TRACESTATE_HEADER};
+
+/// The request headers, read by the codecs (every line) and copied for Sentry's request
+/// data.
+pub trait RequestHeaders: Extractor {
+    /// Calls `visit` with each header line in order: the name in lowercase and the value
+    /// as received (it may not be UTF-8).
+    fn visit_lines<'a>(&'a self, visit: &mut dyn FnMut(&'a str, &'a [u8]));
+}
+
+/// What a line that is not UTF-8 reads as: no codec accepts it, so a garbled line still
+/// counts (a second `traceparent` line invalidates the first).
+const UNREADABLE: &str = "\u{fffd}";
+
+/// The headers the lifecycle needs, picked out in one pass.
+pub(crate) struct KnownHeaders<'a> {
+    headers: &'a dyn RequestHeaders,
+    traceparent: Picked<'a>,
+    tracestate: Picked<'a>,
+    baggage: Picked<'a>,
+    sentry_trace: Picked<'a>,
+    pub(crate) host: Option<&'a str>,
+    pub(crate) user_agent: Option<&'a str>,
+    /// What Sentry's request data copies of the lines.
+    pub(crate) copy: CopyBudget,
+}
+
+/// The first lines of one header; `overflowed` when there were more than fit.
+#[derive(Default)]
+struct Picked<'a> {
+    lines: [&'a str; INLINE_LINES],
+    len: usize,
+    overflowed: bool,
+}
+
+impl<'a> Picked<'a> {
+    fn push(&mut self, line: &'a str) {
+        match self.lines.get_mut(self.len) {
+            Some(slot) => {
+                *slot = line;
+                self.len += 1;
+            }
+            None => self.overflowed = true,
+        }
+    }
+}
+
+impl<'a> KnownHeaders<'a> {
+    pub(crate) fn collect(headers: &'a dyn RequestHeaders) -> Self {
+        let mut known = KnownHeaders {
+            headers,
+            traceparent: Picked::default(),
+            tracestate: Picked::default(),
+            baggage: Picked::default(),
+            sentry_trace: Picked::default(),
+            host: None,
+            user_agent: None,
+            copy: CopyBudget::default(),
+        };
+        headers.visit_lines(&mut |name, value| {
+            known.copy.admit(name, value);
+            let picked = match name {
+                TRACEPARENT_HEADER => &mut known.traceparent,
+                TRACESTATE_HEADER => &mut known.tracestate,
+                BAGGAGE_HEADER => &mut known.baggage,
+                SENTRY_TRACE_HEADER => &mut known.sentry_trace,
+                "host" => {
+                    known.host.get_or_insert(text(value));
+                    return;
+                }
+                "user-agent" => {
+                    known.user_agent.get_or_insert(text(value));
+                    return;
+                }
+                _ => return,
+            };
+            picked.push(text(value));
+        });
+        known
+    }
+}
+
+fn text(value: &[u8]) -> &str {
+    std::str::from_utf8(value).unwrap_or(UNREADABLE)
+}
+
+impl HeaderSource for KnownHeaders<'_> {
+    fn lines(&self, name: &str) -> Lines<'_> {
+        let picked = match name {
+            TRACEPARENT_HEADER => &self.traceparent,
+            TRACESTATE_HEADER => &self.tracestate,
+            BAGGAGE_HEADER => &self.baggage,
+            SENTRY_TRACE_HEADER => &self.sentry_trace,
+            _ => return Lines::Many(get_all(self.headers, name)),
+        };
+        if picked.overflowed {
+            // Many lines of one header: rare, and read in full through the extractor.
+            return Lines::Many(get_all(self.headers, name));
+        }
+        Lines::Few {
+            lines: picked.lines,
+            len: picked.len,
+        }
+    }
+}

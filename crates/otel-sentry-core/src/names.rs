@@ -1,0 +1,63 @@
+//! Every name otel-sentry writes or reads that others may depend on: headers, span
+//! attributes and their values, Sentry tags, `extra` keys and fingerprints. The
+//! OpenTelemetry semantic-convention names come from `opentelemetry-semantic-conventions`;
+//! these are the ones it does not define.
+
+// Headers.
+
+/// W3C Trace Context: the caller's span.
+pub const TRACEPARENT_HEADER: &str = "traceparent";
+/// W3C Trace Context: vendors' trace state.
+pub const TRACESTATE_HEADER: &str = "tracestate";
+/// W3C Baggage.
+pub const BAGGAGE_HEADER: &str = "baggage";
+/// Sentry's trace header, `{trace_id}-{span_id}[-{sampled}]`.
+pub const SENTRY_TRACE_HEADER: &str = "sentry-trace";
+/// The prefix of Sentry's sampling-context entries in `baggage`.
+pub const SENTRY_BAGGAGE_PREFIX: &str = "sentry-";
+/// The response header naming the Sentry event of a failed request: the in-band "already
+/// reported" signal between services.
+pub const SENTRY_EVENT_ID_HEADER: &str = "x-sentry-event-id";
+
+// Span attributes.
+
+/// The Sentry event id of a failure (32 lowercase hex digits), on the span.
+pub const SENTRY_EVENT_ID_ATTRIBUTE: &str = "sentry.event_id";
+/// The link to the Sentry event of a failure, on the span.
+pub const SENTRY_EVENT_URL_ATTRIBUTE: &str = "sentry.event_url";
+/// On a span whose failure is a cascade of an already reported downstream failure: `true`.
+pub const SENTRY_CASCADE_ATTRIBUTE: &str = "sentry.cascade";
+/// On a cascade's span that sent an event of its own: the root event's id.
+pub const SENTRY_CASCADE_ROOT_ATTRIBUTE: &str = "sentry.cascade.root_event_id";
+/// The client span's URL template, when the caller names one.
+pub const URL_TEMPLATE_ATTRIBUTE: &str = "url.template";
+/// `exception.escaped`: deprecated in the conventions, still read by trace viewers to tell
+/// a panic from a returned error.
+pub const EXCEPTION_ESCAPED_ATTRIBUTE: &str = "exception.escaped";
+
+// `error.type` values and exception types.
+
+/// `error.type` of a server response whose body the client stopped reading.
+pub const CLIENT_DISCONNECT: &str = "client_disconnect";
+/// `error.type` of a client call dropped before its answer.
+pub const CANCELLED: &str = "cancelled";
+/// The exception type of a panic, in Sentry and on the span.
+pub const PANIC_TYPE: &str = "panic";
+
+// Sentry.
+
+/// The tag holding the OpenTelemetry trace id.
+pub const TRACE_ID_TAG: &str = "otel.trace_id";
+/// The tag holding the OpenTelemetry span id.
+pub const SPAN_ID_TAG: &str = "otel.span_id";
+/// The `op` of `contexts.trace` for events captured during a request.
+pub const SERVER_OP: &str = "http.server";
+/// The tag naming a grouped cascade's root event.
+pub const CASCADE_ROOT_TAG: &str = "cascade.root_event_id";
+/// The first part of the fingerprint `["otel-cascade", "{trace_id}"]`.
+pub const CASCADE_FINGERPRINT: &str = "otel-cascade";
+/// `extra` key on a forwarded root cause: how many events of its trace it stands in for.
+pub const CASCADING_ERRORS_SUPPRESSED: &str = "cascading_errors_suppressed";
+/// `extra` key on a forwarded root cause: `[{type, message, span_id, event_id}]` of the
+/// events it stands in for, in the order they were captured.
+pub const CASCADING_ERRORS: &str = "cascading_errors";

@@ -1,0 +1,186 @@
+//! The start of a server request: its trace headers read and, when the caller is trusted,
+//! continued; the server span started; the request hub bound, its events stamped with the
+//! span's ids and the request's data.
+
+use std::net::IpAddr;
+use std::sync::{Arc, OnceLock};
+
+use opentelemetry::trace::{SpanId, TraceContextExt};
+use opentelemetry::{Context, StringValue};
+use sentry_core::Hub;
+
+use crate::http::header_copy;
+use crate::http::http_method::RecordedMethod;
+use crate::http::interned_names::RouteNames;
+use crate::http::request_headers::KnownHeaders;
+use crate::http::request_view::RequestView;
+use crate::http::server_address::{default_port, parse_authority};
+use crate::propagation::incoming_trace::IncomingTrace;
+use crate::sentry::binding::{RequestData, RequestStamp};
+use crate::server::config::CorrelationConfig;
+use crate::server::request::ServerRequest;
+use crate::server::request_scope::RequestScope;
+use crate::server::request_state::RequestState;
+use crate::server::sentry_hub::request_hub;
+use crate::server::server_span::{self, StartAttributes};
+
+impl ServerRequest {
+    /// Starts a request under `config`: extracts its trace context (unless the caller is
+    /// not trusted), starts the server span and binds a Sentry hub to it.
+    pub fn start(config: &Arc<CorrelationConfig>, request: &RequestView<'_>) -> ServerRequest {
+        let known = KnownHeaders::collect(request.headers);
+        let incoming = IncomingTrace::from_source(&known);
+        let origin = config.trusted_proxies.origin(request.peer, request.headers);
+        let trusted = config.inbound_trust.trusts(origin.client);
+        let method = config.known_methods.classify(request.method);
+        let (route, name) = match request.route {
+            Some(template) => {
+                let (route, name) = RouteNames::global().get(method.span_name_prefix(), template);
+                (Some(route), name)
+            }
+            None => (None, server_span::routeless_span_name(&method)),
+        };
+        let scheme = match origin.scheme.or(request.scheme) {
+            Some(scheme) if scheme.eq_ignore_ascii_case("https") => "https",
+            _ => "http",
+        };
+        let server = origin
+            .host
+            .or(request.authority)
+            .or(known.host)
+            .and_then(parse_authority)
+            .map(|(host, port)| {
+                (
+                    config.host_names.get(host),
+                    port.or_else(|| default_port(scheme)),
+                )
+            });
+        let path = StringValue::from(Arc::<str>::from(request.path));
+        let query = request
+            .query
+            .filter(|query| !query.is_empty())
+            .map(|query| {
+                StringValue::from(Arc::<str>::from(
+                    config.sensitive_query_params.redact(query),
+                ))
+            });
+        let user_agent = known.user_agent.map(|agent| config.user_agents.get(agent));
+
+        // An untrusted caller's context is only linked to: a new trace starts, without its
+        // baggage (see `inbound_trust`).
+        let (continued, link) = if trusted {
+            (incoming.attach_to(&Context::new()), None)
+        } else {
+            (
+                Context::new(),
+                incoming.parent.map(|parent| parent.span_context),
+            )
+        };
+        let parent_span_id = Some(continued.span().span_context())
+            .filter(|parent| parent.is_valid())
+            .map(|parent| parent.span_id());
+        // Downstream calls record their reports there, the request hub finds its stamp.
+        let parent_cx = continued.with_value(RequestState::default());
+        let attributes = StartAttributes {
+            name,
+            method: &method,
+            route: route.as_ref(),
+            scheme,
+            path: &path,
+            query: query.as_ref(),
+            server: server.as_ref().map(|(host, port)| (host, *port)),
+            client: origin
+                .client
+                .map(|client| config.client_addresses.address(client)),
+            user_agent: user_agent.as_ref(),
+            version: request.version,
+            link,
+        };
+        let cx = server_span::start(config, &parent_cx, attributes);
+
+        let hub = bind_sentry(
+            config,
+            &parent_cx,
+            &cx,
+            SentryRequest {
+                known: &known,
+                request,
+                parent_span_id,
+                route: route.as_ref(),
+                method: &method,
+                scheme,
+                server: server.as_ref(),
+                path: &path,
+                query,
+                client: origin.client,
+            },
+        );
+        ServerRequest {
+            scope: RequestScope {
+                config: Arc::clone(config),
+                cx,
+                hub,
+            },
+            method,
+            route,
+            path,
+            trusted,
+            reported: false,
+        }
+    }
+}
+
+/// What the request hub's stamp is made of.
+struct SentryRequest<'a, 'h> {
+    known: &'a KnownHeaders<'h>,
+    request: &'a RequestView<'h>,
+    parent_span_id: Option<SpanId>,
+    route: Option<&'a StringValue>,
+    method: &'a RecordedMethod,
+    scheme: &'static str,
+    server: Option<&'a (StringValue, Option<u16>)>,
+    path: &'a StringValue,
+    query: Option<StringValue>,
+    client: Option<IpAddr>,
+}
+
+/// The request's Sentry hub, whose events carry the stamp of the span `cx` holds (stored in
+/// the request state of `parent_cx`); `None` when the parent hub has no client.
+fn bind_sentry(
+    config: &CorrelationConfig,
+    parent_cx: &Context,
+    cx: &Context,
+    parts: SentryRequest<'_, '_>,
+) -> Option<Arc<Hub>> {
+    let parent_hub = config.parent_hub();
+    let client = parent_hub.client()?;
+    let state = RequestState::of(parent_cx)?;
+    let span = cx.span();
+    let ids = span.span_context();
+    let headers = header_copy::copy(parts.request.headers, parts.known.copy);
+    let stamp = RequestStamp {
+        trace_id: ids.trace_id(),
+        span_id: ids.span_id(),
+        parent_span_id: parts.parent_span_id,
+        route: parts.route.cloned().map(OnceLock::from).unwrap_or_default(),
+        request: RequestData {
+            method: parts.method.clone(),
+            scheme: parts.scheme,
+            authority: parts.server.map(|(host, _)| host.clone()),
+            port: parts
+                .server
+                .and_then(|(_, port)| *port)
+                .filter(|port| Some(*port) != default_port(parts.scheme)),
+            path: parts.path.clone(),
+            query: parts.query,
+            headers,
+            client: parts.client,
+            send_default_pii: client.options().send_default_pii,
+        },
+        fingerprint_by_trace: config.fingerprint_by_trace,
+        captured: Default::default(),
+    };
+    // Just created: nothing set it before.
+    let _ = state.stamp.set(stamp);
+    request_hub(&parent_hub, parent_cx.clone())
+}
