@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The cascade against a real Sentry-compatible server: installs Bugsink (PyPI `bugsink`,
 # self-hosted, SQLite) in a virtualenv under target/, starts it on 127.0.0.1 with a fresh
-# database, creates a team, a project and an API token, runs tests/bugsink_e2e.rs against
+# database, creates a team, a project and an API token, runs tests/bugsink_e2e.rs and
+# tests/cli_bugsink.rs (the operator CLI, built first) against
 # it, and stops it (also on failure). Run by .ci/run; by hand: scripts/bugsink-e2e.sh
 #
 # Needs python3 with venv and pip, and PyPI. Bugsink's licence (PolyForm Shield) allows
@@ -68,5 +69,8 @@ DSN=$(curl -sf -H "Authorization: Bearer $TOKEN" "$API/projects/$PROJECT/" | jso
 log "bugsink up at $URL, project $PROJECT, DSN $DSN"
 
 cd - >/dev/null
+# The operator CLI is driven as a binary against the same Bugsink.
+cargo build -q -p otel-sentry-cli
 BUGSINK_URL=$URL BUGSINK_TOKEN=$TOKEN BUGSINK_PROJECT_ID=$PROJECT BUGSINK_DSN=$DSN \
-  cargo test --test bugsink_e2e -- --ignored --nocapture
+  OTEL_SENTRY_CLI=${CARGO_TARGET_DIR:-target}/debug/otel-sentry \
+  cargo test --test bugsink_e2e --test cli_bugsink -- --ignored --nocapture --test-threads 1
