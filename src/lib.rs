@@ -15,6 +15,7 @@
 //! ```
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 // The user API, by name; the adapter-author interface stays in `otel_sentry_core::adapter`.
 pub use otel_sentry_core::{
@@ -31,14 +32,19 @@ pub use otel_sentry_core::{
 };
 pub use otel_sentry_core::{codecs, dedup, names, propagation};
 
-/// `CorrelationLayer` for tower stacks, with axum support behind feature `axum`.
+// The adapters, inlined so their pages live under the facade (`otel_sentry::tower::…`),
+// each marked on docs.rs with the feature that brings it.
 #[cfg(feature = "tower")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
+#[doc(inline)]
 pub use otel_sentry_tower as tower;
 
-/// The `Correlation` middleware for actix-web 4.
 #[cfg(feature = "actix")]
+#[cfg_attr(docsrs, doc(cfg(feature = "actix")))]
+#[doc(inline)]
 pub use otel_sentry_actix as actix;
 
-/// `CorrelationMiddleware` for reqwest, through reqwest-middleware.
 #[cfg(feature = "reqwest")]
+#[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
+#[doc(inline)]
 pub use otel_sentry_reqwest as reqwest;

@@ -33,6 +33,7 @@
 //! when the body ends.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod app_routes;
 mod body;

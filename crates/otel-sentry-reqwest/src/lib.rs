@@ -28,9 +28,14 @@
 //! from exiting.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod middleware;
 #[cfg(any(feature = "transport-native-tls", feature = "transport-rustls"))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "transport-native-tls", feature = "transport-rustls")))
+)]
 pub mod sentry_http_transport;
 mod transport_error;
 mod url_template;
@@ -40,5 +45,9 @@ pub use otel_sentry_core::{
     ClientConfig, DownstreamReport, inject_context, inject_current_context,
 };
 #[cfg(any(feature = "transport-native-tls", feature = "transport-rustls"))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "transport-native-tls", feature = "transport-rustls")))
+)]
 pub use sentry_http_transport::SentryHttpTransport;
 pub use url_template::UrlTemplate;

@@ -35,7 +35,7 @@ impl TransportFactory for CascadeWindowFactory {
     }
 }
 
-/// The windowed deduplication transport (see the [module](self) documentation); made by
+/// The windowed deduplication transport (see the [module](crate::dedup::window) documentation); made by
 /// [`CascadeWindow::wrap`] or [`CascadeWindow::wrap_transport`].
 pub struct CascadeWindowTransport {
     shared: Arc<Shared>,
