@@ -11,9 +11,10 @@
 //!
 //! ## Quick start: axum
 //!
-//! `otel-sentry = { version = "0.1", features = ["axum"] }`: [`CorrelationLayer`](tower::CorrelationLayer) on the
-//! router; handlers get the trace by [extractor](tower::axum::RequestTrace) and report
-//! errors with their source chain through [`ErrorResponse`](tower::axum::ErrorResponse).
+//! `otel-sentry = { version = "0.1", features = ["axum"] }`, beside axum 0.8 and tokio:
+//! [`CorrelationLayer`](tower::CorrelationLayer) on the router; handlers get the trace by
+//! [extractor](tower::axum::RequestTrace) and report errors with their source chain
+//! through [`ErrorResponse`](tower::axum::ErrorResponse).
 //!
 #![cfg_attr(feature = "axum", doc = "```rust,no_run")]
 #![cfg_attr(not(feature = "axum"), doc = "```rust,ignore")]
@@ -22,7 +23,7 @@
 //!
 //! ## Quick start: actix-web
 //!
-//! `otel-sentry = { version = "0.1", features = ["actix"] }`: the
+//! `otel-sentry = { version = "0.1", features = ["actix"] }`, beside actix-web 4: the
 //! [`Correlation`](actix::Correlation) middleware on the app. actix-web routes after
 //! `App::wrap` middleware has run, so the span is named `{METHOD} {route}` when the app
 //! answers.
@@ -34,18 +35,18 @@
 //!
 //! ## Quick start: reqwest
 //!
-//! `otel-sentry = { version = "0.1", features = ["reqwest"] }` and `reqwest-middleware =
-//! "0.5"`: [`CorrelationMiddleware`](reqwest::CorrelationMiddleware) carries the trace to
-//! the next service and reads whether it already reported the failure.
+//! `otel-sentry = { version = "0.1", features = ["reqwest"] }`, beside reqwest 0.13,
+//! reqwest-middleware 0.5 and tokio: [`CorrelationMiddleware`](reqwest::CorrelationMiddleware)
+//! carries the trace to the next service and reads whether it already reported the failure.
 //!
 #![cfg_attr(feature = "reqwest", doc = "```rust,no_run")]
 #![cfg_attr(not(feature = "reqwest"), doc = "```rust,ignore")]
 #![doc = include_str!("quick_start/reqwest.rs")]
 #![doc = "```"]
 //!
-//! Every service in the chain being instrumented this way, a failure in the last one
-//! sends one Sentry event, and the callers' failures are recorded on their spans as
-//! cascades of it ([`CascadePolicy`]).
+//! With every service of a chain instrumented this way, a failure in the last one sends
+//! one Sentry event, and the callers' failures are recorded on their spans as cascades of
+//! it ([`CascadePolicy`]).
 //!
 //! ## What each feature gives
 //!
@@ -140,3 +141,27 @@ pub use otel_sentry_actix as actix;
 #[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
 #[doc(inline)]
 pub use otel_sentry_reqwest as reqwest;
+
+// The README's Rust snippets, compiled as doc tests; they use every adapter.
+#[cfg(all(doctest, feature = "axum", feature = "actix", feature = "reqwest"))]
+#[doc = include_str!("../README.md")]
+mod readme {}
+
+#[cfg(test)]
+mod tests {
+    /// The README shows the quick starts of these docs, so both stay compiled and alike.
+    #[test]
+    fn the_readme_shows_the_quick_starts_of_the_crate_docs() {
+        let readme = include_str!("../README.md");
+        for (name, quick_start) in [
+            ("axum", include_str!("quick_start/axum.rs")),
+            ("actix", include_str!("quick_start/actix.rs")),
+            ("reqwest", include_str!("quick_start/reqwest.rs")),
+        ] {
+            assert!(
+                readme.contains(&format!("```rust,no_run\n{quick_start}```")),
+                "README.md's {name} quick start differs from src/quick_start/{name}.rs"
+            );
+        }
+    }
+}
