@@ -15,7 +15,7 @@
 
 use actix_web::{App, HttpServer, web};
 use opentelemetry_sdk::trace::SdkTracerProvider;
-use otel_sentry_actix::{Correlation, ErrorResponse};
+use otel_sentry::actix::{Correlation, ErrorResponse};
 
 #[derive(Debug)]
 struct OutOfStock;
@@ -50,7 +50,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // keep the process from exiting.
     let mut sentry_options = sentry::ClientOptions::new();
     sentry_options.transport = Some(std::sync::Arc::new(
-        otel_sentry_reqwest::SentryHttpTransport::new()
+        otel_sentry::reqwest::SentryHttpTransport::new()
             .timeouts_within(sentry_options.shutdown_timeout),
     ));
     let _sentry = sentry::init(sentry_options);

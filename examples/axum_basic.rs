@@ -16,8 +16,8 @@
 use axum::Router;
 use axum::routing::get;
 use opentelemetry_sdk::trace::SdkTracerProvider;
-use otel_sentry_tower::CorrelationLayer;
-use otel_sentry_tower::axum::ErrorResponse;
+use otel_sentry::tower::CorrelationLayer;
+use otel_sentry::tower::axum::ErrorResponse;
 
 #[derive(Debug)]
 struct OutOfStock;
@@ -52,7 +52,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // keep the process from exiting.
     let mut sentry_options = sentry::ClientOptions::new();
     sentry_options.transport = Some(std::sync::Arc::new(
-        otel_sentry_reqwest::SentryHttpTransport::new()
+        otel_sentry::reqwest::SentryHttpTransport::new()
             .timeouts_within(sentry_options.shutdown_timeout),
     ));
     let _sentry = sentry::init(sentry_options);

@@ -17,7 +17,7 @@ use opentelemetry::context::FutureExt;
 use opentelemetry::trace::{TraceContextExt, Tracer};
 use opentelemetry::{Context, global};
 use opentelemetry_sdk::trace::SdkTracerProvider;
-use otel_sentry_reqwest::CorrelationMiddleware;
+use otel_sentry::reqwest::CorrelationMiddleware;
 use reqwest_middleware::ClientBuilder;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -36,7 +36,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // keep the process from exiting.
     let mut sentry_options = sentry::ClientOptions::new();
     sentry_options.transport = Some(std::sync::Arc::new(
-        otel_sentry_reqwest::SentryHttpTransport::new()
+        otel_sentry::reqwest::SentryHttpTransport::new()
             .timeouts_within(sentry_options.shutdown_timeout),
     ));
     let _sentry = sentry::init(sentry_options);

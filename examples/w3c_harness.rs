@@ -30,8 +30,8 @@ use axum::routing::post;
 use opentelemetry::Context;
 use opentelemetry::context::FutureExt;
 use opentelemetry_sdk::trace::SdkTracerProvider;
-use otel_sentry_reqwest::CorrelationMiddleware;
-use otel_sentry_tower::CorrelationLayer;
+use otel_sentry::reqwest::CorrelationMiddleware;
+use otel_sentry::tower::CorrelationLayer;
 use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
 use serde_json::{Value, json};
 

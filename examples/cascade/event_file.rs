@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use otel_sentry_reqwest::SentryHttpTransport;
+use otel_sentry::reqwest::SentryHttpTransport;
 use sentry_core::protocol::{Envelope, EnvelopeItem};
 use sentry_core::{Transport, TransportFactory, TransportOptions};
 use serde_json::Value;

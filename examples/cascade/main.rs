@@ -32,7 +32,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use opentelemetry::trace::SpanId;
-use otel_sentry_core::Traceparent;
+use otel_sentry::Traceparent;
 
 use event_file::EventFile;
 use telemetry::Telemetry;

@@ -14,10 +14,10 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::routing::get;
-use otel_sentry_actix::Correlation;
-use otel_sentry_reqwest::CorrelationMiddleware;
-use otel_sentry_tower::CorrelationLayer;
-use otel_sentry_tower::axum::ErrorResponse;
+use otel_sentry::actix::Correlation;
+use otel_sentry::reqwest::CorrelationMiddleware;
+use otel_sentry::tower::CorrelationLayer;
+use otel_sentry::tower::axum::ErrorResponse;
 use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
 
 use crate::telemetry::Service;
@@ -172,7 +172,7 @@ pub fn start_orders(
     async fn pay(
         order: actix_web::web::Path<u32>,
         payments: actix_web::web::Data<Payments>,
-    ) -> Result<&'static str, otel_sentry_actix::ErrorResponse> {
+    ) -> Result<&'static str, otel_sentry::actix::ErrorResponse> {
         let order = order.into_inner();
         if order == PANICKING_ORDER {
             panic!("stock of SKU-42 went negative while reserving order {order}");

@@ -9,7 +9,7 @@ use std::time::Duration;
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracer, SdkTracerProvider};
-use otel_sentry_core::CascadeWindow;
+use otel_sentry::CascadeWindow;
 use sentry_core::{Client, ClientOptions, Hub};
 
 use crate::event_file::{EventFile, EventSink};

@@ -31,8 +31,15 @@
 //! with its source chain when it is an [`ErrorResponse`]) recorded on the span; 4xx are
 //! left alone. A panicking handler answers 500 and the worker keeps serving. The span ends
 //! when the body ends.
+//!
+//! The parts, one file each: [`Correlation`], the middleware with every option of
+//! [`CorrelationConfig`](otel_sentry_core::CorrelationConfig) as a builder method, and the
+//! service it makes for `App::wrap`; [`ResponseFuture`], which reports the outcome (and a panic);
+//! [`CorrelationBody`], which ends the span when the body ends; the [`RequestTrace`]
+//! extractor and its rejection; [`ErrorResponse`], a handler error that keeps its source.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod app_routes;
 mod body;

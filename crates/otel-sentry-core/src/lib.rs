@@ -1,7 +1,8 @@
-//! The framework-agnostic engine of [otel-sentry](https://crates.io/crates/otel-sentry):
-//! everything the adapters (tower/axum, actix-web, reqwest) share, so each behaviour lives
-//! once. Applications use the `otel-sentry` facade; this crate's root holds the same user
-//! API, and [`adapter`] the interface adapters are built on.
+//! The framework-agnostic engine of [otel-sentry](https://crates.io/crates/otel-sentry),
+//! meant for integration authors: everything the adapters (tower/axum, actix-web, reqwest)
+//! share, so each behaviour lives once. Applications depend on the `otel-sentry` facade,
+//! which re-exports this crate's user API (the items at its root and the public modules)
+//! by name; [`adapter`] holds the interface adapters are built on.
 //!
 //! The layers, each using only those above it:
 //!

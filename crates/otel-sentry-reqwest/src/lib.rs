@@ -18,19 +18,29 @@
 //! client span and in the current request's [`DownstreamReport`], so this service can
 //! treat its own failure as a cascade.
 //!
-//! For plain reqwest, hyper or any client built on the `http` crate, [`inject_context`]
-//! and [`inject_current_context`] write the same headers into a `HeaderMap` (without a
-//! client span).
+//! The parts:
 //!
-//! `SentryHttpTransport` (features `transport-native-tls` or `transport-rustls`, naming
-//! the TLS backend) is sentry's own HTTP transport with connect and request timeouts, for
-//! `ClientOptions::transport`: without them a Sentry that never answers keeps the process
-//! from exiting.
+//! - [`CorrelationMiddleware`]: the middleware, with the options of [`ClientConfig`] as
+//!   builder methods;
+//! - [`UrlTemplate`]: a request extension naming the call's span `{METHOD} {template}`;
+//! - [`DownstreamReport`]: what a failed downstream said it reported, read in the handler;
+//! - [`inject_context`] and [`inject_current_context`]: the same headers written into a
+//!   `HeaderMap`, for plain reqwest, hyper or any client built on the `http` crate (without
+//!   a client span);
+//! - `SentryHttpTransport` (features `transport-native-tls` or `transport-rustls`, naming
+//!   the TLS backend), in `sentry_http_transport`: sentry's own HTTP transport with
+//!   connect and request timeouts, for `ClientOptions::transport`; without them a Sentry
+//!   that never answers keeps the process from exiting.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod middleware;
 #[cfg(any(feature = "transport-native-tls", feature = "transport-rustls"))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "transport-native-tls", feature = "transport-rustls")))
+)]
 pub mod sentry_http_transport;
 mod transport_error;
 mod url_template;
@@ -40,5 +50,9 @@ pub use otel_sentry_core::{
     ClientConfig, DownstreamReport, inject_context, inject_current_context,
 };
 #[cfg(any(feature = "transport-native-tls", feature = "transport-rustls"))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "transport-native-tls", feature = "transport-rustls")))
+)]
 pub use sentry_http_transport::SentryHttpTransport;
 pub use url_template::UrlTemplate;

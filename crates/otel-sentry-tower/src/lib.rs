@@ -19,13 +19,26 @@
 //! records the exception and the event id on the span. The span ends when the response
 //! body ends. A panicking handler answers 500 and the server keeps serving.
 //!
-//! Feature `axum`: the route from `MatchedPath`, the client address from `ConnectInfo`,
-//! the [`RequestTrace`](crate::axum::RequestTrace) extractor and
-//! [`ErrorResponse`](crate::axum::ErrorResponse).
+//! The parts, one file each:
+//!
+//! - [`CorrelationLayer`]: the layer, with every option of the core's
+//!   [`CorrelationConfig`](otel_sentry_core::CorrelationConfig) as a builder method;
+//! - [`CorrelationService`]: the service it wraps around yours;
+//! - [`ResponseFuture`]: the response future, which reports the outcome (and a panic);
+//! - [`CorrelationBody`]: the response body, which ends the span when the body ends;
+//! - [`ReportedError`]: the error a response carries for the layer to report, for your
+//!   own `IntoResponse` types;
+//! - [`axum`] (feature `axum`): the route from `MatchedPath`, the client
+//!   address from `ConnectInfo`, the [`RequestTrace`](crate::axum::RequestTrace) extractor
+//!   and [`ErrorResponse`](crate::axum::ErrorResponse).
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+// The links into `axum` resolve when its feature is on, as on docs.rs.
+#![cfg_attr(not(feature = "axum"), allow(rustdoc::broken_intra_doc_links))]
 
 #[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum;
 mod body;
 mod error_report;

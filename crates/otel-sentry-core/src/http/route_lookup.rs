@@ -3,12 +3,12 @@
 //!
 //! Asking such a router for the route before it routes means matching the path against
 //! every route twice per request. Instead the adapter starts the request without a route
-//! and names it with [`ServerRequest::set_route`](crate::ServerRequest::set_route) once the
+//! and names it with [`ServerRequest::set_route`](crate::adapter::ServerRequest::set_route) once the
 //! app answered, from what its router recorded. Until then the route is looked up only when
 //! something needs it: a Sentry event captured inside the handler (through the
 //! [`RouteLookup`] the adapter installs around each poll with [`with_route_lookup`]), or a
 //! response without a routed request (a panic) through
-//! [`ServerRequest::look_up_route`](crate::ServerRequest::look_up_route).
+//! [`ServerRequest::look_up_route`](crate::adapter::ServerRequest::look_up_route).
 
 use std::cell::RefCell;
 use std::rc::Rc;

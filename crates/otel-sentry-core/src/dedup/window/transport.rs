@@ -35,8 +35,8 @@ impl TransportFactory for CascadeWindowFactory {
     }
 }
 
-/// The windowed deduplication transport (see the [module](self) documentation); made by
-/// [`CascadeWindow::wrap`] or [`CascadeWindow::wrap_transport`].
+/// The windowed deduplication transport (see the [module](crate::dedup::window)
+/// documentation); made by [`CascadeWindow::wrap`] or [`CascadeWindow::wrap_transport`].
 pub struct CascadeWindowTransport {
     shared: Arc<Shared>,
     worker: Mutex<Option<JoinHandle<()>>>,
