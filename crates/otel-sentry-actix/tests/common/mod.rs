@@ -1,6 +1,7 @@
 //! A real actix-web `HttpServer` on 127.0.0.1 wrapped in `Correlation`, a real reqwest
 //! client, spans from opentelemetry_sdk's in-memory exporter and events from Sentry's test
 //! transport.
+#![allow(dead_code)]
 
 use std::net::TcpListener;
 
