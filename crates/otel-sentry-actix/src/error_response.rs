@@ -1,14 +1,13 @@
 //! Errors in actix-web: [`ErrorResponse`] keeps a handler error's source chain and type for
 //! the report; any other `actix_web::Error` is known by its text.
 
-use std::any::type_name;
 use std::error::Error;
 use std::fmt;
 use std::sync::Arc;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
-use otel_sentry_core::adapter::{HandlerError, OpaqueError};
+use otel_sentry_core::adapter::{HandlerError, SharedError};
 
 /// A handler error that becomes a response (500 unless you choose another status) and
 /// carries the error, with its source chain and type, to the middleware: the Sentry event
@@ -30,8 +29,7 @@ use otel_sentry_core::adapter::{HandlerError, OpaqueError};
 #[derive(Clone)]
 pub struct ErrorResponse {
     status: StatusCode,
-    error: Arc<dyn Error + Send + Sync + 'static>,
-    type_name: Option<&'static str>,
+    error: SharedError,
 }
 
 impl ErrorResponse {
@@ -39,8 +37,7 @@ impl ErrorResponse {
     pub fn new<E: Error + Send + Sync + 'static>(status: StatusCode, error: E) -> Self {
         ErrorResponse {
             status,
-            error: Arc::new(error),
-            type_name: Some(type_name::<E>()),
+            error: SharedError::new(error),
         }
     }
 
@@ -49,8 +46,7 @@ impl ErrorResponse {
     pub fn from_shared(status: StatusCode, error: Arc<dyn Error + Send + Sync + 'static>) -> Self {
         ErrorResponse {
             status,
-            error,
-            type_name: None,
+            error: SharedError::from_shared(error),
         }
     }
 
@@ -58,13 +54,6 @@ impl ErrorResponse {
     pub fn with_status(mut self, status: StatusCode) -> Self {
         self.status = status;
         self
-    }
-
-    fn as_handler_error(&self) -> HandlerError<'_> {
-        HandlerError {
-            error: &*self.error,
-            type_name: self.type_name,
-        }
     }
 }
 
@@ -78,7 +67,7 @@ impl fmt::Debug for ErrorResponse {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ErrorResponse")
             .field("status", &self.status)
-            .field("error", &self.error)
+            .field("error", &self.error.error())
             .finish()
     }
 }
@@ -105,8 +94,8 @@ pub(crate) fn with_handler_error<R>(
     error: &actix_web::Error,
     report: impl FnOnce(HandlerError<'_>) -> R,
 ) -> R {
-    match error.as_error::<ErrorResponse>() {
-        Some(reported) => report(reported.as_handler_error()),
-        None => report(OpaqueError::new(error.as_response_error()).as_handler_error()),
-    }
+    let known = error
+        .as_error::<ErrorResponse>()
+        .map(|reported| reported.error.as_handler_error());
+    otel_sentry_core::adapter::with_handler_error(known, error.as_response_error(), report)
 }

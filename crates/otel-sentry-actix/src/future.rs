@@ -12,16 +12,16 @@ use actix_web::dev::ServiceResponse;
 use actix_web::http::header::HeaderMap;
 use actix_web::{Error, HttpResponse, ResponseError};
 use otel_sentry_core::adapter::{
-    ResponseInProgress, RouteLookup, ServerRequest, with_route_lookup,
+    HeaderInjector, ResponseInProgress, RouteLookup, ServerRequest, with_route_lookup,
 };
 use pin_project_lite::pin_project;
 
 use crate::body::CorrelationBody;
 use crate::error_response::with_handler_error;
-use crate::header_map::HeaderMapInjector;
+use crate::header_map::ActixHeadersMut;
 
 pin_project! {
-    /// The response future of [`CorrelationMiddleware`](crate::CorrelationMiddleware).
+    /// The response future of [`CorrelationService`](crate::CorrelationService).
     pub struct ResponseFuture<F> {
         #[pin]
         state: State<F>,
@@ -108,7 +108,9 @@ where
                             }),
                             None => started.respond(status, None),
                         };
-                        progress.inject_headers(&mut HeaderMapInjector(response.headers_mut()));
+                        progress.inject_headers(&mut HeaderInjector(&mut ActixHeadersMut(
+                            response.headers_mut(),
+                        )));
                         Ok(response.map_body(|_, body| CorrelationBody::new(body, progress)))
                     }
                     Ok(Err(error)) => {
@@ -145,7 +147,7 @@ impl PanicResponse {
     /// Takes the configured trace headers and ends the span: no body follows.
     fn new(progress: ResponseInProgress) -> Self {
         let mut headers = HeaderMap::new();
-        progress.inject_headers(&mut HeaderMapInjector(&mut headers));
+        progress.inject_headers(&mut HeaderInjector(&mut ActixHeadersMut(&mut headers)));
         progress.finish();
         PanicResponse { headers }
     }

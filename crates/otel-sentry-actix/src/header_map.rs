@@ -1,63 +1,45 @@
-//! actix-web's own header map (on `http` 0.2) as the core's carrier, read in place:
-//! every header line reported, none skipped.
+//! actix-web's own header map (on `http` 0.2, not the `http` 1.x map the core implements
+//! the carrier traits for) made readable and writable by the core's
+//! [`HeaderCarrier`](otel_sentry_core::adapter::HeaderCarrier) and
+//! [`HeaderInjector`](otel_sentry_core::adapter::HeaderInjector), read in place. Newtypes:
+//! neither the traits nor the map are this crate's.
 
 use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
-use opentelemetry::propagation::{Extractor, Injector};
-use otel_sentry_core::adapter::RequestHeaders;
+use otel_sentry_core::adapter::{ReadHeaders, WriteHeaders};
 
-/// What a line that is not visible ASCII reads as: no codec accepts it, so a garbled
-/// second `traceparent` line still invalidates the first.
-const UNREADABLE: &str = "\u{fffd}";
+/// A request's headers, for the core to read.
+pub(crate) struct ActixHeaders<'a>(pub(crate) &'a HeaderMap);
 
-/// Reads a request's headers.
-pub(crate) struct HeaderMapCarrier<'a>(pub(crate) &'a HeaderMap);
+impl ReadHeaders for ActixHeaders<'_> {
+    fn lines_named<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a [u8]> {
+        self.0.get_all(name).map(HeaderValue::as_bytes)
+    }
 
-impl Extractor for HeaderMapCarrier<'_> {
-    fn get(&self, key: &str) -> Option<&str> {
+    fn names(&self) -> impl Iterator<Item = &str> {
+        self.0.keys().map(HeaderName::as_str)
+    }
+
+    fn lines(&self) -> impl Iterator<Item = (&str, &[u8])> {
         self.0
-            .get(key)
-            .map(|value| value.to_str().unwrap_or(UNREADABLE))
-    }
-
-    fn keys(&self) -> Vec<&str> {
-        self.0.keys().map(HeaderName::as_str).collect()
-    }
-
-    fn get_all(&self, key: &str) -> Option<Vec<&str>> {
-        let mut values = self.0.get_all(key).peekable();
-        values.peek()?;
-        Some(
-            values
-                .map(|value| value.to_str().unwrap_or(UNREADABLE))
-                .collect(),
-        )
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_bytes()))
     }
 }
 
-impl RequestHeaders for HeaderMapCarrier<'_> {
-    fn visit_lines<'b>(&'b self, visit: &mut dyn FnMut(&'b str, &'b [u8])) {
-        for (name, value) in self.0.iter() {
-            visit(name.as_str(), value.as_bytes());
-        }
-    }
-}
+/// A response's headers, for the core to write.
+pub(crate) struct ActixHeadersMut<'a>(pub(crate) &'a mut HeaderMap);
 
-/// Writes a response's headers; a header the core sets replaces any of the same name.
-pub(crate) struct HeaderMapInjector<'a>(pub(crate) &'a mut HeaderMap);
-
-impl Injector for HeaderMapInjector<'_> {
-    fn set(&mut self, key: &str, value: String) {
+impl WriteHeaders for ActixHeadersMut<'_> {
+    fn replace(&mut self, name: &str, value: String) -> bool {
         match (
-            HeaderName::from_bytes(key.as_bytes()),
+            HeaderName::from_bytes(name.as_bytes()),
             HeaderValue::try_from(value),
         ) {
             (Ok(name), Ok(value)) => {
                 self.0.insert(name, value);
+                true
             }
-            // The core writes names and values it built itself; this is not reached.
-            _ => {
-                tracing::debug!(target: "otel_sentry::actix", key, "invalid response header not sent")
-            }
+            _ => false,
         }
     }
 }

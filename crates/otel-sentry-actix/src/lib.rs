@@ -48,9 +48,11 @@ mod future;
 mod header_map;
 mod middleware;
 mod request_trace;
+mod service;
 
 pub use body::CorrelationBody;
 pub use error_response::ErrorResponse;
 pub use future::ResponseFuture;
-pub use middleware::{Correlation, CorrelationMiddleware};
+pub use middleware::Correlation;
 pub use request_trace::{MissingCorrelation, RequestTrace};
+pub use service::CorrelationService;

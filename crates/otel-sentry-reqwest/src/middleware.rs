@@ -5,11 +5,10 @@ use std::sync::Arc;
 use http::Extensions;
 use opentelemetry::Context;
 use opentelemetry::context::FutureExt as _;
-use opentelemetry::trace::{Span, Tracer};
+use otel_sentry_core::ClientConfig;
 use otel_sentry_core::adapter::{ClientRequestView, HttpVersion};
 use otel_sentry_core::dedup::downstream_report::event_id_from_lines;
 use otel_sentry_core::names::SENTRY_EVENT_ID_HEADER;
-use otel_sentry_core::{ClientConfig, EventLink};
 use reqwest::{Request, Response};
 use reqwest_middleware::{Error, Middleware, Next, Result};
 
@@ -70,42 +69,7 @@ impl CorrelationMiddleware {
         Self::from_config(f(Arc::unwrap_or_clone(self.config)))
     }
 
-    /// Start client spans with `tracer`; see [`ClientConfig::tracer`].
-    pub fn tracer<T, S>(self, tracer: T) -> Self
-    where
-        T: Tracer<Span = S> + Send + Sync + 'static,
-        S: Span + Send + Sync + 'static,
-    {
-        self.map_config(|config| config.tracer(tracer))
-    }
-
-    /// Link a downstream's reported event; see [`ClientConfig::event_link`].
-    pub fn event_link(self, link: EventLink) -> Self {
-        self.map_config(|config| config.event_link(link))
-    }
-
-    /// Leave an `http` breadcrumb per call; see [`ClientConfig::breadcrumbs`].
-    pub fn breadcrumbs(self, enabled: bool) -> Self {
-        self.map_config(|config| config.breadcrumbs(enabled))
-    }
-
-    /// Redact these query parameters; see [`ClientConfig::sensitive_query_params`].
-    pub fn sensitive_query_params<I, N>(self, names: I) -> Self
-    where
-        I: IntoIterator<Item = N>,
-        N: Into<String>,
-    {
-        self.map_config(|config| config.sensitive_query_params(names))
-    }
-
-    /// Record these methods by name; see [`ClientConfig::known_methods`].
-    pub fn known_methods<I, M>(self, methods: I) -> Self
-    where
-        I: IntoIterator<Item = M>,
-        M: Into<String>,
-    {
-        self.map_config(|config| config.known_methods(methods))
-    }
+    otel_sentry_core::client_config_methods!();
 }
 
 #[async_trait::async_trait]

@@ -2,10 +2,11 @@
 //! sanctioned capture points — opentelemetry_sdk's in-memory exporter and Sentry's test
 //! transport — behind one [`Telemetry`], a [`Served`] app with a real reqwest client, and
 //! helpers to read spans, a chained handler error, and an [`EnvelopeReceiver`] standing in
-//! for Sentry's ingestion.
+//! for Sentry's ingestion; and the [`conformance`] suite every server adapter passes.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod conformance;
 mod envelope_receiver;
 
 pub use envelope_receiver::{EnvelopeReceiver, RunningReceiver};

@@ -53,30 +53,30 @@ impl Deref for RequestTrace {
 
 /// The rejection of [`RequestTrace`] outside a [`CorrelationLayer`](crate::CorrelationLayer).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct MissingCorrelationLayer;
+pub struct MissingCorrelation;
 
-impl fmt::Display for MissingCorrelationLayer {
+impl fmt::Display for MissingCorrelation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("no trace: the route is not behind otel_sentry_tower::CorrelationLayer")
     }
 }
 
-impl Error for MissingCorrelationLayer {}
+impl Error for MissingCorrelation {}
 
-impl IntoResponse for MissingCorrelationLayer {
+impl IntoResponse for MissingCorrelation {
     fn into_response(self) -> Response {
         ErrorResponse::new(StatusCode::INTERNAL_SERVER_ERROR, self).into_response()
     }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for RequestTrace {
-    type Rejection = MissingCorrelationLayer;
+    type Rejection = MissingCorrelation;
 
     async fn from_request_parts(_parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         // The layer attaches the request's context while the handler runs.
         CurrentTrace::current()
             .map(RequestTrace)
-            .ok_or(MissingCorrelationLayer)
+            .ok_or(MissingCorrelation)
     }
 }
 

@@ -5,7 +5,7 @@ use std::any::Any;
 use std::error::Error;
 use std::fmt;
 
-use otel_sentry_core::adapter::{HandlerError, OpaqueError};
+use otel_sentry_core::adapter::HandlerError;
 
 type BoxError = Box<dyn Error + Send + Sync>;
 
@@ -15,13 +15,18 @@ pub(crate) fn with_handler_error<E>(error: &E, report: impl FnOnce(HandlerError<
 where
     E: fmt::Display + fmt::Debug + 'static,
 {
+    otel_sentry_core::adapter::with_handler_error(known(error), error, report)
+}
+
+/// `error` with its chain, when its type is one that has one.
+fn known<E: 'static>(error: &E) -> Option<HandlerError<'_>> {
     let any = error as &dyn Any;
     if let Some(boxed) = any.downcast_ref::<BoxError>() {
-        return report(HandlerError::new(&**boxed));
+        return Some(HandlerError::new(&**boxed));
     }
     #[cfg(feature = "axum")]
     if let Some(axum_error) = any.downcast_ref::<axum::Error>() {
-        return report(HandlerError::new(axum_error));
+        return Some(HandlerError::new(axum_error));
     }
-    report(OpaqueError::new(error).as_handler_error());
+    None
 }

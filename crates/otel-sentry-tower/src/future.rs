@@ -8,12 +8,11 @@ use std::task::{Context, Poll};
 
 use http::{HeaderMap, Response, StatusCode};
 use http_body::Body;
-use otel_sentry_core::adapter::{ResponseInProgress, ServerRequest};
+use otel_sentry_core::adapter::{HeaderInjector, ResponseInProgress, ServerRequest};
 use pin_project_lite::pin_project;
 
 use crate::body::CorrelationBody;
 use crate::error_report::with_handler_error;
-use crate::header_map::HeaderMapInjector;
 use crate::reported_error::ReportedError;
 
 pin_project! {
@@ -95,7 +94,7 @@ where
                             status,
                             reported.as_ref().map(ReportedError::as_handler_error),
                         );
-                        progress.inject_headers(&mut HeaderMapInjector(response.headers_mut()));
+                        progress.inject_headers(&mut HeaderInjector(response.headers_mut()));
                         let announced = announced_len(&response);
                         Ok(response.map(|body| CorrelationBody::new(body, progress, announced)))
                     }
@@ -129,7 +128,7 @@ fn announced_len<B: Body>(response: &Response<B>) -> Option<u64> {
 /// The 500 that answers a panic, with the configured trace headers.
 fn panic_response<B>(progress: ResponseInProgress) -> Response<CorrelationBody<B>> {
     let mut headers = HeaderMap::new();
-    progress.inject_headers(&mut HeaderMapInjector(&mut headers));
+    progress.inject_headers(&mut HeaderInjector(&mut headers));
     let mut response = Response::new(CorrelationBody::empty(progress));
     *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
     *response.headers_mut() = headers;

@@ -43,7 +43,6 @@ pub mod axum;
 mod body;
 mod error_report;
 mod future;
-mod header_map;
 mod layer;
 mod reported_error;
 mod service;

@@ -1,12 +1,10 @@
 //! [`ReportedError`]: the handler's error, carried to the layer in the response's
 //! extensions, so the Sentry event and the span get the real exception, not just "500".
 
-use std::any::type_name;
 use std::error::Error;
-use std::fmt;
 use std::sync::Arc;
 
-use otel_sentry_core::adapter::HandlerError;
+use otel_sentry_core::adapter::{HandlerError, SharedError};
 
 /// An error a handler turned into a response, with its source chain and type.
 ///
@@ -28,28 +26,18 @@ use otel_sentry_core::adapter::HandlerError;
 /// let mut response = http::Response::builder().status(502).body(()).unwrap();
 /// ReportedError::new(PaymentFailed).attach_to(&mut response);
 /// ```
-#[derive(Clone)]
-pub struct ReportedError {
-    error: Arc<dyn Error + Send + Sync + 'static>,
-    /// The Rust type, when known; else the type is read from the error's `Debug` output.
-    type_name: Option<&'static str>,
-}
+#[derive(Clone, Debug)]
+pub struct ReportedError(SharedError);
 
 impl ReportedError {
     /// Carries `error`, named by its Rust type.
     pub fn new<E: Error + Send + Sync + 'static>(error: E) -> Self {
-        ReportedError {
-            error: Arc::new(error),
-            type_name: Some(type_name::<E>()),
-        }
+        ReportedError(SharedError::new(error))
     }
 
     /// Carries an error already shared or boxed; its type is read from its `Debug` output.
     pub fn from_shared(error: Arc<dyn Error + Send + Sync + 'static>) -> Self {
-        ReportedError {
-            error,
-            type_name: None,
-        }
+        ReportedError(SharedError::from_shared(error))
     }
 
     /// Puts it in `response`'s extensions, for the layer to report.
@@ -59,22 +47,10 @@ impl ReportedError {
 
     /// The error.
     pub fn error(&self) -> &(dyn Error + Send + Sync + 'static) {
-        &*self.error
+        self.0.error()
     }
 
     pub(crate) fn as_handler_error(&self) -> HandlerError<'_> {
-        HandlerError {
-            error: &*self.error,
-            type_name: self.type_name,
-        }
-    }
-}
-
-impl fmt::Debug for ReportedError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ReportedError")
-            .field("error", &self.error)
-            .field("type_name", &self.type_name)
-            .finish()
+        self.0.as_handler_error()
     }
 }

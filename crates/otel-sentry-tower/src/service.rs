@@ -7,12 +7,11 @@ use std::task::{Context, Poll};
 use http::{Request, Response};
 use http_body::Body;
 use otel_sentry_core::CorrelationConfig;
-use otel_sentry_core::adapter::{HttpVersion, RequestView, ServerRequest};
+use otel_sentry_core::adapter::{HeaderCarrier, HttpVersion, RequestView, ServerRequest};
 use tower::Service;
 
 use crate::body::CorrelationBody;
 use crate::future::ResponseFuture;
-use crate::header_map::HeaderMapCarrier;
 
 /// The service [`CorrelationLayer`](crate::CorrelationLayer) wraps around another.
 ///
@@ -55,7 +54,7 @@ where
     }
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
-        let headers = HeaderMapCarrier(request.headers());
+        let headers = HeaderCarrier(request.headers());
         let uri = request.uri();
         let mut view = RequestView::new(
             request.method().as_str(),

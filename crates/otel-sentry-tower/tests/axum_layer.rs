@@ -1,5 +1,7 @@
 //! `CorrelationLayer` on a real axum server on 127.0.0.1, driven by a real reqwest
-//! client: spans from the in-memory exporter, events from Sentry's test transport.
+//! client: spans from the in-memory exporter, events from Sentry's test transport. The
+//! adapter conformance suite (`otel_sentry_test_support::conformance`) runs first; the
+//! tests below it are axum's own.
 
 mod common;
 
@@ -12,18 +14,42 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use bytes::Bytes;
 use opentelemetry::Value;
-use opentelemetry::trace::{SpanId, SpanKind, Status, TraceId};
-use otel_sentry_core::EventLink;
+use opentelemetry::trace::{SpanId, Status, TraceId};
+use otel_sentry_core::CorrelationConfig;
 use otel_sentry_core::names::SENTRY_EVENT_ID_HEADER;
+use otel_sentry_test_support::conformance::{PARENT_ID, ServeApp, TRACE_ID, trace_context};
 use otel_sentry_test_support::{
-    CardDeclined, PaymentFailed, attribute, event_attribute, header, sentry_options, string,
+    CardDeclined, PaymentFailed, Served, Telemetry, attribute, event_attribute, header,
+    sentry_options, serve_router, string,
 };
+use otel_sentry_tower::CorrelationLayer;
 use otel_sentry_tower::axum::{ErrorResponse, RequestTrace};
-use sentry_core::protocol::{Context as SentryContext, Event};
+use sentry_core::ClientOptions;
 use sentry_core::{Hub, SentryFutureExt};
 
-const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
-const PARENT_ID: &str = "00f067aa0ba902b7";
+/// The conformance suite's app on axum.
+struct Axum;
+
+impl ServeApp for Axum {
+    async fn serve(&self, sentry: Option<ClientOptions>, config: CorrelationConfig) -> Served {
+        let telemetry = Telemetry::new(sentry);
+        let layer = CorrelationLayer::from_config(
+            config
+                .tracer(telemetry.tracer())
+                .sentry_hub(telemetry.hub.clone()),
+        );
+        serve_router(app().layer(layer), telemetry).await
+    }
+
+    async fn serve_answering_half_closed(&self) -> Served {
+        common::serve_half_closing(app()).await
+    }
+}
+
+otel_sentry_test_support::conformance_suite!(
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    Axum
+);
 
 fn app() -> Router {
     Router::new()
@@ -68,7 +94,7 @@ fn app() -> Router {
             }),
         )
         .route(
-            "/capture",
+            "/capture/{n}",
             get(|trace: RequestTrace| async move {
                 // Captured on a later poll: the request's hub must be bound again.
                 tokio::task::yield_now().await;
@@ -180,392 +206,12 @@ fn app() -> Router {
         )
 }
 
-fn trace_context(event: &Event<'static>) -> (String, String, Option<String>, Option<String>) {
-    match event.contexts.get("trace") {
-        Some(SentryContext::Trace(trace)) => (
-            trace.trace_id.to_string(),
-            trace.span_id.to_string(),
-            trace.parent_span_id.map(|id| id.to_string()),
-            trace.op.clone(),
-        ),
-        other => panic!("no trace context: {other:?}"),
-    }
-}
-
-#[tokio::test]
-async fn incoming_traceparent_is_continued_with_span_name_kind_and_attributes() {
-    let harness = common::serve(app(), |layer| layer).await;
-    let response = harness
-        .get_with(
-            "/users/7?page=2&sig=s3cret",
-            &[
-                ("traceparent", &format!("00-{TRACE_ID}-{PARENT_ID}-01")),
-                ("user-agent", "checkout/1.0"),
-            ],
-        )
-        .await;
-    assert_eq!(response.status(), 200);
-    let span = harness.server_span().await;
-
-    assert_eq!(
-        span.span_context.trace_id(),
-        TraceId::from_hex(TRACE_ID).unwrap()
-    );
-    assert_eq!(span.parent_span_id, SpanId::from_hex(PARENT_ID).unwrap());
-    assert!(span.span_context.is_sampled());
-    assert_eq!(span.name, "GET /users/{id}");
-    assert_eq!(span.span_kind, SpanKind::Server);
-    assert_eq!(span.status, Status::Unset);
-    assert_eq!(attribute(&span, "http.request.method"), string("GET"));
-    assert_eq!(attribute(&span, "url.path"), string("/users/7"));
-    assert_eq!(attribute(&span, "url.query"), string("page=2&sig=REDACTED"));
-    assert_eq!(attribute(&span, "url.scheme"), string("http"));
-    assert_eq!(attribute(&span, "http.route"), string("/users/{id}"));
-    assert_eq!(attribute(&span, "server.address"), string("127.0.0.1"));
-    let port = harness
-        .base
-        .rsplit(':')
-        .next()
-        .unwrap()
-        .parse::<i64>()
-        .unwrap();
-    assert_eq!(attribute(&span, "server.port"), Some(Value::I64(port)));
-    assert_eq!(attribute(&span, "client.address"), string("127.0.0.1"));
-    assert_eq!(
-        attribute(&span, "user_agent.original"),
-        string("checkout/1.0")
-    );
-    assert_eq!(attribute(&span, "network.protocol.version"), string("1.1"));
-    assert_eq!(
-        attribute(&span, "http.response.status_code"),
-        Some(Value::I64(200))
-    );
-    assert_eq!(attribute(&span, "error.type"), None);
-    assert!(harness.events().is_empty());
-}
-
-#[tokio::test]
-async fn server_error_is_one_sentry_event_linked_both_ways() {
-    let harness = common::serve(app(), |layer| {
-        layer.event_link(EventLink::sentry("https://sentry.example.com", "acme"))
-    })
-    .await;
-    let response = harness.get("/fail").await;
-    assert_eq!(response.status(), 503);
-    let span = harness.server_span().await;
-    let events = harness.events();
-    assert_eq!(events.len(), 1, "{events:#?}");
-    let event = &events[0];
-
-    let (trace_id, span_id, parent, op) = trace_context(event);
-    assert_eq!(trace_id, span.span_context.trace_id().to_string());
-    assert_eq!(span_id, span.span_context.span_id().to_string());
-    assert_eq!(parent, None, "a new trace has no parent");
-    assert_eq!(op.as_deref(), Some("http.server"));
-    assert_eq!(event.tags.get("otel.trace_id"), Some(&trace_id));
-    assert_eq!(event.tags.get("otel.span_id"), Some(&span_id));
-    assert_eq!(event.message.as_deref(), Some("GET /fail responded 503"));
-    assert_eq!(event.transaction.as_deref(), Some("/fail"));
-    let request = event.request.as_ref().unwrap();
-    assert_eq!(request.method.as_deref(), Some("GET"));
-    assert_eq!(request.url.as_ref().unwrap().path(), "/fail");
-
-    let event_id = event.event_id.simple().to_string();
-    assert_eq!(attribute(&span, "sentry.event_id"), string(&event_id));
-    assert_eq!(
-        attribute(&span, "sentry.event_url"),
-        string(&format!(
-            "https://sentry.example.com/organizations/acme/issues/?query={event_id}"
-        ))
-    );
-    assert_eq!(
-        span.status,
-        Status::error(""),
-        "the status code explains itself"
-    );
-    assert_eq!(attribute(&span, "error.type"), string("503"));
-    assert_eq!(
-        event_attribute(&span, "exception", "exception.type"),
-        string("HTTP 503")
-    );
-    assert_eq!(
-        event_attribute(&span, "exception", "exception.message"),
-        string("GET /fail responded 503")
-    );
-    assert_eq!(
-        attribute(&span, "http.response.status_code"),
-        Some(Value::I64(503))
-    );
-}
-
-#[tokio::test]
-async fn handler_error_reaches_sentry_as_the_whole_chain_with_type_names() {
-    let harness = common::serve(app(), |layer| layer).await;
-    let response = harness.get("/pay").await;
-    assert_eq!(response.status(), 500);
-    assert_eq!(
-        response.text().await.unwrap(),
-        "Internal Server Error",
-        "the error's text stays private"
-    );
-    let span = harness.server_span().await;
-    let events = harness.events();
-    assert_eq!(events.len(), 1);
-    let exceptions: Vec<(&str, Option<&str>)> = events[0]
-        .exception
-        .values
-        .iter()
-        .map(|e| (e.ty.as_str(), e.value.as_deref()))
-        .collect();
-    assert_eq!(
-        exceptions,
-        [
-            ("CardDeclined", Some("card declined with code 51")),
-            (
-                "otel_sentry_test_support::PaymentFailed",
-                Some("payment failed")
-            ),
-        ]
-    );
-    assert_eq!(
-        event_attribute(&span, "exception", "exception.type"),
-        string("otel_sentry_test_support::PaymentFailed")
-    );
-    assert_eq!(
-        event_attribute(&span, "exception", "exception.message"),
-        string("payment failed")
-    );
-    assert_eq!(
-        attribute(&span, "error.type"),
-        string("otel_sentry_test_support::PaymentFailed")
-    );
-    assert_eq!(span.status, Status::error("payment failed"));
-}
-
-#[tokio::test]
-async fn panicking_handler_answers_500_records_an_escaped_exception_and_keeps_serving() {
-    let harness = common::serve(app(), |layer| layer).await;
-    let response = harness.get("/panic").await;
-    assert_eq!(response.status(), 500);
-    let span = harness.server_span().await;
-    assert_eq!(
-        event_attribute(&span, "exception", "exception.type"),
-        string("panic")
-    );
-    assert_eq!(
-        event_attribute(&span, "exception", "exception.message"),
-        string("handler exploded")
-    );
-    assert_eq!(
-        event_attribute(&span, "exception", "exception.escaped"),
-        Some(Value::Bool(true))
-    );
-    assert_eq!(attribute(&span, "error.type"), string("panic"));
-    let events = harness.events();
-    assert_eq!(events.len(), 1);
-    assert_eq!(events[0].exception.values[0].ty, "panic");
-    assert_eq!(
-        events[0].exception.values[0]
-            .mechanism
-            .as_ref()
-            .unwrap()
-            .handled,
-        Some(false)
-    );
-    assert_eq!(
-        attribute(&span, "sentry.event_id"),
-        string(&events[0].event_id.simple().to_string())
-    );
-
-    assert_eq!(
-        harness.get("/users/1").await.status(),
-        200,
-        "the server keeps serving"
-    );
-}
-
-#[tokio::test]
-async fn client_errors_send_no_event_and_leave_the_status_unset() {
-    let harness = common::serve(app(), |layer| layer).await;
-    assert_eq!(harness.get("/missing").await.status(), 404);
-    assert_eq!(harness.get("/invalid").await.status(), 422);
-    assert_eq!(harness.get("/no-such-route").await.status(), 404);
-    let spans = harness.spans(3).await;
-    for span in &spans {
-        assert_eq!(span.status, Status::Unset, "{}", span.name);
-        assert_eq!(attribute(span, "error.type"), None);
-        assert!(span.events.is_empty());
-    }
-    assert!(
-        spans
-            .iter()
-            .any(|span| span.name == "GET" && attribute(span, "http.route").is_none()),
-        "unmatched: method only"
-    );
-    assert!(harness.events().is_empty());
-}
-
-#[tokio::test]
-async fn streaming_body_ends_the_span_after_the_last_chunk() {
-    let harness = common::serve(app(), |layer| layer).await;
-    let response = harness.get("/stream").await;
-    assert_eq!(response.text().await.unwrap(), "first last");
-    let span = harness.server_span().await;
-    let duration = span.end_time.duration_since(span.start_time).unwrap();
-    assert!(
-        duration >= Duration::from_millis(150),
-        "span ended before the last chunk: {duration:?}"
-    );
-    assert_eq!(span.status, Status::Unset);
-}
-
-#[tokio::test]
-async fn body_error_is_a_failure() {
-    let harness = common::serve(app(), |layer| layer).await;
-    // The client sees a broken response: at the head or in the body, as hyper flushes.
-    match harness
-        .client
-        .get(harness.url("/stream-error"))
-        .send()
-        .await
-    {
-        Ok(response) => assert!(response.bytes().await.is_err()),
-        Err(error) => assert!(error.is_request(), "{error}"),
-    }
-    let span = harness.server_span().await;
-    assert!(matches!(span.status, Status::Error { .. }));
-    assert_eq!(
-        event_attribute(&span, "exception", "exception.message"),
-        string("disk gone")
-    );
-    let events = harness.events();
-    assert_eq!(events.len(), 1);
-    assert_eq!(
-        attribute(&span, "sentry.event_id"),
-        string(&events[0].event_id.simple().to_string())
-    );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn concurrent_requests_never_share_ids() {
-    let harness = common::serve(app(), |layer| layer).await;
-    let requests = (0..20).map(|_| async { harness.get("/capture").await.text().await.unwrap() });
-    let trace_ids = futures_util::future::join_all(requests).await;
-    let distinct: std::collections::HashSet<&String> = trace_ids.iter().collect();
-    assert_eq!(distinct.len(), 20);
-
-    let events = harness.events();
-    assert_eq!(events.len(), 20);
-    let spans = harness.spans(20).await;
-    for event in &events {
-        let (trace_id, span_id, _, _) = trace_context(event);
-        let span = spans
-            .iter()
-            .find(|span| span.span_context.trace_id().to_string() == trace_id)
-            .expect("the event's trace is a request's");
-        assert_eq!(span.span_context.span_id().to_string(), span_id);
-    }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn event_from_a_task_that_inherits_the_hub_carries_its_requests_ids() {
-    let harness = common::serve(app(), |layer| layer).await;
-    assert_eq!(harness.get("/spawn").await.status(), 200);
-    let span = harness.server_span().await;
-    let events = harness.events();
-    assert_eq!(events.len(), 1);
-    let (trace_id, span_id, _, _) = trace_context(&events[0]);
-    assert_eq!(trace_id, span.span_context.trace_id().to_string());
-    assert_eq!(span_id, span.span_context.span_id().to_string());
-    assert_eq!(events[0].message.as_deref(), Some("from a spawned task"));
-}
-
-#[tokio::test]
-async fn malformed_duplicated_and_oversized_trace_headers_start_a_new_trace() {
-    let harness = common::serve(app(), |layer| layer).await;
-    let valid = format!("00-{TRACE_ID}-{PARENT_ID}-01");
-    let garbled = [b"00-".as_slice(), &[0xff; 52]].concat();
-    let cases: Vec<Vec<(&str, Vec<u8>)>> = vec![
-        vec![("traceparent", b"00-not-a-traceparent".to_vec())],
-        vec![("traceparent", valid.to_uppercase().into_bytes())],
-        vec![
-            ("traceparent", valid.clone().into_bytes()),
-            ("traceparent", valid.clone().into_bytes()),
-        ],
-        vec![
-            ("traceparent", valid.clone().into_bytes()),
-            ("traceparent", garbled.clone()),
-        ],
-        vec![("traceparent", garbled)],
-        vec![(
-            "traceparent",
-            format!("{valid}-{}", "x".repeat(6000)).into_bytes(),
-        )],
-        vec![("sentry-trace", "zz".repeat(4000).into_bytes())],
-    ];
-    for headers in &cases {
-        let mut map = reqwest::header::HeaderMap::new();
-        for (name, value) in headers {
-            map.append(
-                *name,
-                reqwest::header::HeaderValue::from_bytes(value).unwrap(),
-            );
-        }
-        let response = harness
-            .client
-            .get(harness.url("/users/1"))
-            .headers(map)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200, "{headers:?}");
-    }
-    // Oversized tracestate and baggage with a valid traceparent: the trace continues, the
-    // junk is dropped.
-    let oversized_tracestate: String = (0..2000).map(|i| format!("k{i}=v,")).collect();
-    let response = harness
-        .get_with(
-            "/users/1",
-            &[
-                ("traceparent", &valid),
-                ("tracestate", &oversized_tracestate),
-                ("baggage", &"k=v,".repeat(3000)),
-            ],
-        )
-        .await;
-    assert_eq!(response.status(), 200);
-
-    let spans = harness.spans(cases.len() + 1).await;
-    let (continued, fresh): (Vec<_>, Vec<_>) = spans
-        .iter()
-        .partition(|span| span.span_context.trace_id() == TraceId::from_hex(TRACE_ID).unwrap());
-    assert_eq!(continued.len(), 1);
-    assert_eq!(continued[0].span_context.trace_state().header(), "");
-    for span in fresh {
-        assert_eq!(span.parent_span_id, SpanId::INVALID, "a new trace");
-    }
-}
-
-#[tokio::test]
-async fn without_a_sentry_client_the_span_still_records_the_exception() {
-    let harness = common::serve_with(app(), None, |layer| layer).await;
-    assert_eq!(harness.get("/pay").await.status(), 500);
-    let span = harness.server_span().await;
-    assert_eq!(
-        event_attribute(&span, "exception", "exception.message"),
-        string("payment failed")
-    );
-    assert!(matches!(span.status, Status::Error { .. }));
-    assert_eq!(attribute(&span, "sentry.event_id"), None);
-    assert_eq!(attribute(&span, "sentry.event_url"), None);
-}
-
 #[tokio::test]
 async fn events_captured_in_the_handler_carry_the_request_ids() {
     let harness = common::serve(app(), |layer| layer).await;
     let response = harness
         .get_with(
-            "/capture",
+            "/capture/1",
             &[
                 ("traceparent", &format!("00-{TRACE_ID}-{PARENT_ID}-01")),
                 ("authorization", "Bearer secret"),
@@ -599,7 +245,7 @@ async fn send_default_pii_keeps_credentials_and_the_client_address() {
     )
     .await;
     harness
-        .get_with("/capture", &[("authorization", "Bearer secret")])
+        .get_with("/capture/1", &[("authorization", "Bearer secret")])
         .await;
     let events = harness.events();
     let request = events[0].request.as_ref().unwrap();
@@ -610,60 +256,6 @@ async fn send_default_pii_keeps_credentials_and_the_client_address() {
     assert_eq!(
         request.env.get("REMOTE_ADDR").map(String::as_str),
         Some("127.0.0.1")
-    );
-}
-
-#[tokio::test]
-async fn responses_can_carry_the_server_span_and_the_event_id() {
-    let harness = common::serve(app(), |layer| {
-        layer.response_traceparent(true).response_event_id(true)
-    })
-    .await;
-    let response = harness
-        .get_with(
-            "/fail",
-            &[("traceparent", &format!("00-{TRACE_ID}-{PARENT_ID}-01"))],
-        )
-        .await;
-    let traceparent = header(&response, "traceparent");
-    let event_id = header(&response, SENTRY_EVENT_ID_HEADER);
-    assert!(
-        response.headers().get("tracestate").is_none(),
-        "never an empty tracestate"
-    );
-    let span = harness.server_span().await;
-    assert_eq!(
-        traceparent,
-        format!("00-{TRACE_ID}-{}-01", span.span_context.span_id()),
-        "our span, never the caller's"
-    );
-    assert_eq!(event_id, harness.events()[0].event_id.simple().to_string());
-
-    let ok = harness
-        .get_with(
-            "/users/1",
-            &[
-                ("traceparent", &format!("00-{TRACE_ID}-{PARENT_ID}-01")),
-                ("tracestate", "rojo=1"),
-            ],
-        )
-        .await;
-    assert_eq!(ok.headers()["tracestate"], "rojo=1");
-    assert!(ok.headers().get(SENTRY_EVENT_ID_HEADER).is_none());
-}
-
-#[tokio::test]
-async fn request_trace_extractor_hands_the_handler_its_traceparent() {
-    let harness = common::serve(app(), |layer| layer).await;
-    let traceparent = harness.get("/trace").await.text().await.unwrap();
-    let span = harness.server_span().await;
-    assert_eq!(
-        traceparent,
-        format!(
-            "00-{}-{}-01",
-            span.span_context.trace_id(),
-            span.span_context.span_id()
-        )
     );
 }
 
@@ -684,26 +276,6 @@ async fn unknown_methods_are_recorded_as_other() {
     assert_eq!(
         attribute(&span, "http.request.method_original"),
         string("PURGE")
-    );
-}
-
-#[tokio::test]
-async fn client_disconnect_mid_body_is_recorded_without_a_sentry_event() {
-    let harness = common::serve(app(), |layer| layer).await;
-    let mut response = harness.get("/endless").await;
-    assert!(response.chunk().await.unwrap().is_some());
-    drop(response);
-    let span = harness.server_span().await;
-    assert_eq!(attribute(&span, "error.type"), string("client_disconnect"));
-    assert!(matches!(span.status, Status::Error { .. }));
-    assert!(
-        span.events
-            .iter()
-            .any(|event| event.name == "client_disconnect")
-    );
-    assert!(
-        harness.events().is_empty(),
-        "a client going away is not an application failure"
     );
 }
 
@@ -760,7 +332,7 @@ async fn trace_started_by_a_sentry_sdk_continues() {
     let harness = common::serve(app(), |layer| layer).await;
     harness
         .get_with(
-            "/capture",
+            "/capture/1",
             &[("sentry-trace", &format!("{TRACE_ID}-{PARENT_ID}"))],
         )
         .await;
@@ -906,7 +478,7 @@ async fn cookies_reach_sentry_only_with_send_default_pii() {
     let harness = common::serve(app(), |layer| layer).await;
     harness
         .get_with(
-            "/capture",
+            "/capture/1",
             &[("cookie", "session=abc"), ("x-session-id", "s-1")],
         )
         .await;
@@ -926,63 +498,13 @@ async fn cookies_reach_sentry_only_with_send_default_pii() {
     headers.append("cookie", "a=1".parse().unwrap());
     headers.append("cookie", "b=2".parse().unwrap());
     pii.client
-        .get(pii.url("/capture"))
+        .get(pii.url("/capture/1"))
         .headers(headers)
         .send()
         .await
         .unwrap();
     let request = pii.events()[0].request.clone().unwrap();
     assert_eq!(request.cookies.as_deref(), Some("a=1; b=2"));
-}
-
-/// Secrets of Sentry's denylist and of the HTTP conventions, under several spellings.
-const SECRET_QUERY: &str =
-    "token=t0k3n&Password=hunter2&x-api-key=k3y&client_secret=s3cr3t&page=2&sig=s1g";
-const REDACTED_QUERY: &str = "token=REDACTED&Password=REDACTED&x-api-key=REDACTED\
-     &client_secret=REDACTED&page=2&sig=REDACTED";
-
-#[tokio::test]
-async fn secrets_in_the_query_reach_neither_the_span_nor_the_event() {
-    let harness = common::serve(app(), |layer| layer).await;
-    assert_eq!(
-        harness.get(&format!("/fail?{SECRET_QUERY}")).await.status(),
-        503
-    );
-    let span = harness.server_span().await;
-    assert_eq!(attribute(&span, "url.query"), string(REDACTED_QUERY));
-    let events = harness.events();
-    let request = events[0].request.as_ref().unwrap();
-    assert_eq!(request.query_string.as_deref(), Some(REDACTED_QUERY));
-    assert_eq!(request.url.as_ref().unwrap().query(), Some(REDACTED_QUERY));
-    let recorded = format!("{:?} {:?}", span.attributes, events[0]);
-    for secret in ["t0k3n", "hunter2", "k3y", "s3cr3t", "s1g"] {
-        assert!(!recorded.contains(secret), "{secret} leaked: {recorded}");
-    }
-}
-
-#[tokio::test]
-async fn oversized_request_headers_are_capped_in_the_event() {
-    let harness = common::serve(app(), |layer| layer).await;
-    let response = harness
-        .client
-        .get(harness.url("/fail"))
-        .headers(otel_sentry_test_support::oversized_headers(TRACE_ID))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 503);
-    let span = harness.server_span().await;
-    assert_eq!(
-        span.span_context.trace_id(),
-        TraceId::from_hex(TRACE_ID).unwrap()
-    );
-    let events = harness.events();
-    assert_eq!(events.len(), 1);
-    assert_eq!(trace_context(&events[0]).0, TRACE_ID);
-    let request = events[0].request.as_ref().unwrap();
-    otel_sentry_test_support::assert_headers_capped(&request.headers);
-    let size = format!("{:?}", events[0]).len();
-    assert!(size < 32 * 1024, "an event of {size} bytes");
 }
 
 #[tokio::test]
@@ -995,24 +517,5 @@ async fn a_half_closed_client_axum_serve_never_answers_is_recorded_as_a_disconne
     let span = harness.server_span().await;
     assert_eq!(attribute(&span, "error.type"), string("client_disconnect"));
     assert_eq!(attribute(&span, "http.response.status_code"), None);
-    assert!(harness.events().is_empty());
-}
-
-#[tokio::test]
-async fn a_half_closed_client_that_is_answered_is_a_plain_200_as_on_actix() {
-    let harness = common::serve_half_closing(app()).await;
-    for (path, body) in [("/brief", "brief"), ("/stream", "6\r\nfirst \r\n4\r\nlast")] {
-        let received = otel_sentry_test_support::half_closed_get(&harness.base, path).await;
-        assert!(received.starts_with("HTTP/1.1 200 OK\r\n"), "{received}");
-        assert!(received.contains(body), "{path}: {received}");
-        let span = harness.server_span().await;
-        harness.exporter.reset();
-        assert_eq!(attribute(&span, "error.type"), None, "{path}");
-        assert_eq!(span.status, Status::Unset, "{path}");
-        assert_eq!(
-            attribute(&span, "http.response.status_code"),
-            Some(Value::I64(200))
-        );
-    }
     assert!(harness.events().is_empty());
 }

@@ -13,15 +13,26 @@
 //!
 //! A **client adapter** turns each outgoing request into a [`ClientRequestView`], starts a
 //! [`ClientCall`], writes its headers into the request, and reports the response or the
-//! transport error.
+//! transport error. Its middleware type gets every option of
+//! [`ClientConfig`](crate::ClientConfig) from `client_config_methods!`.
+//!
+//! What every adapter needs of its framework's types is here once: [`HeaderCarrier`] reads
+//! any header map that is [`ReadHeaders`], [`HeaderInjector`] writes any that is
+//! [`WriteHeaders`] (both implemented for `http::HeaderMap`); [`SharedError`] is the error
+//! an adapter's error type carries to the layer, and [`with_handler_error`] the fallback
+//! for errors known only by their text.
 //!
 //! The adapters of this project (`otel-sentry-tower`, `otel-sentry-actix`,
 //! `otel-sentry-reqwest`) are each a few hundred lines of such translation.
 
+mod client_config_methods;
 mod config_methods;
 
 pub use crate::client::call::{ClientCall, ClientRequestView};
-pub use crate::failure::handler_error::{HandlerError, OpaqueError};
+pub use crate::failure::handler_error::{HandlerError, OpaqueError, with_handler_error};
+pub use crate::failure::shared_error::SharedError;
+pub use crate::http::header_carrier::{HeaderCarrier, ReadHeaders};
+pub use crate::http::header_injector::{HeaderInjector, WriteHeaders};
 pub use crate::http::request_headers::RequestHeaders;
 pub use crate::http::request_view::{HttpVersion, RequestView};
 pub use crate::http::route_lookup::{self, RouteLookup, with_route_lookup};

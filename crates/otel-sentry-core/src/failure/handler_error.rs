@@ -69,3 +69,17 @@ impl fmt::Display for OpaqueError {
 }
 
 impl Error for OpaqueError {}
+
+/// Calls `report` with `known` (an error the adapter recognised, with its chain and type)
+/// or, when it recognised none, with `error` as an [`OpaqueError`]: the one fallback every
+/// adapter needs for the error types it sees only generically.
+pub fn with_handler_error<R>(
+    known: Option<HandlerError<'_>>,
+    error: &(impl fmt::Display + fmt::Debug + ?Sized),
+    report: impl FnOnce(HandlerError<'_>) -> R,
+) -> R {
+    match known {
+        Some(known) => report(known),
+        None => report(OpaqueError::new(error).as_handler_error()),
+    }
+}

@@ -5,3 +5,4 @@
 pub(crate) mod classify;
 pub(crate) mod exception;
 pub(crate) mod handler_error;
+pub(crate) mod shared_error;

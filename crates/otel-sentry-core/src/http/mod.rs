@@ -3,7 +3,9 @@
 //! record them (sensitive values redacted), and the names interned across requests.
 
 pub(crate) mod forwarded;
+pub(crate) mod header_carrier;
 pub(crate) mod header_copy;
+pub(crate) mod header_injector;
 pub(crate) mod http_method;
 pub(crate) mod interned_names;
 pub(crate) mod ip_text;

@@ -14,14 +14,14 @@
 //! A value that is not a valid header value (which the codecs never produce) is left out
 //! with a `tracing` debug event; nothing here panics.
 
-use http::header::{HeaderMap, HeaderName, HeaderValue};
+use http::header::HeaderMap;
 use opentelemetry::Context;
-use opentelemetry::propagation::Injector;
 use opentelemetry::trace::TraceContextExt;
 use sentry_core::{ClientOptions, Hub};
 
 use crate::codecs::baggage;
 use crate::codecs::dynamic_sampling_context::HeadSamplingContext;
+use crate::http::header_injector::HeaderInjector;
 use crate::names::{BAGGAGE_HEADER, SENTRY_TRACE_HEADER, TRACEPARENT_HEADER, TRACESTATE_HEADER};
 use crate::propagation::outgoing_trace;
 
@@ -65,7 +65,7 @@ pub fn inject_context(cx: &Context, headers: &mut HeaderMap) {
         cx,
         &request_baggage,
         &head_entries,
-        &mut HeaderMapInjector(headers),
+        &mut HeaderInjector(headers),
     );
 }
 
@@ -108,27 +108,6 @@ fn head_sampling_context<'a>(
     HeadSamplingContext::new(span_context.trace_id(), span_context.is_sampled(), options)
 }
 
-/// Sets (replacing) header lines; skips what `http` would reject.
-struct HeaderMapInjector<'a>(&'a mut HeaderMap);
-
-impl Injector for HeaderMapInjector<'_> {
-    fn set(&mut self, key: &str, value: String) {
-        match (
-            HeaderName::from_bytes(key.as_bytes()),
-            HeaderValue::from_str(&value),
-        ) {
-            (Ok(name), Ok(value)) => {
-                self.0.insert(name, value);
-            }
-            _ => tracing::debug!(
-                target: "otel_sentry::header_injection",
-                header = key,
-                "invalid header not sent"
-            ),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use opentelemetry::KeyValue;
@@ -136,6 +115,8 @@ mod tests {
     use opentelemetry::trace::{SpanContext, SpanId, TraceFlags, TraceId, TraceState};
 
     use std::sync::Arc;
+
+    use http::header::HeaderValue;
 
     use super::*;
 
