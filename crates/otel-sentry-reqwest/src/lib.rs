@@ -22,15 +22,15 @@
 //! and [`inject_current_context`] write the same headers into a `HeaderMap` (without a
 //! client span).
 //!
-//! `SentryHttpTransport` (features `transport-native-tls` or `transport-rustls`, naming
-//! the TLS backend) is sentry's own HTTP transport with connect and request timeouts, for
-//! `ClientOptions::transport`: without them a Sentry that never answers keeps the process
-//! from exiting.
+//! `SentryHttpTransport` (feature `transport-rustls`, or `transport` over the TLS backend
+//! the application enables on `sentry`, e.g. its default native-tls) is sentry's own HTTP
+//! transport with connect and request timeouts, for `ClientOptions::transport`: without
+//! them a Sentry that never answers keeps the process from exiting.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
 mod middleware;
-#[cfg(any(feature = "transport-native-tls", feature = "transport-rustls"))]
+#[cfg(feature = "transport")]
 pub mod sentry_http_transport;
 mod transport_error;
 mod url_template;
@@ -39,6 +39,6 @@ pub use middleware::CorrelationMiddleware;
 pub use otel_sentry_core::{
     ClientConfig, DownstreamReport, inject_context, inject_current_context,
 };
-#[cfg(any(feature = "transport-native-tls", feature = "transport-rustls"))]
+#[cfg(feature = "transport")]
 pub use sentry_http_transport::SentryHttpTransport;
 pub use url_template::UrlTemplate;
