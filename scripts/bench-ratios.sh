@@ -33,7 +33,7 @@ SUMMARY=()
 for round in $(seq "$ROUNDS"); do
   for bench in axum_layer actix_middleware; do
     echo "[bench-ratios] round $round: $bench" >&2
-    cargo bench -q --bench "$bench" -- "${ARGS[@]}" 2>/dev/null | grep -E '^(per request|success/|error/)'
+    cargo bench -q -p otel-sentry-benches --bench "$bench" -- "${ARGS[@]}" 2>/dev/null | grep -E '^(per request|success/|error/)'
     SUMMARY+=("$(ratios "${bench%%_*}" "$round")")
   done
 done

@@ -3,10 +3,11 @@
 # vs the stack users assemble today, for axum and actix-web, on the success path
 # (`GET /users/7`) and the error path (`GET /pay`, a captured 500).
 #
-# Every stack of a framework runs as its own process (benches/throughput_server.rs, the
-# same handlers and discarding backends as the criterion benchmarks); the runs alternate
-# between stacks, round after round, with the order rotated each round, so a slow spell of
-# the machine falls on all of them. Each run is a 1 s warm-up and a measured wrk run.
+# Every stack of a framework runs as its own process
+# (crates/otel-sentry-benches/benches/throughput_server.rs, the same handlers and
+# discarding backends as the criterion benchmarks); the runs alternate between stacks,
+# round after round, with the order rotated each round, so a slow spell of the machine
+# falls on all of them. Each run is a 1 s warm-up and a measured wrk run.
 # Prints requests per second, each stack's median over the rounds, and the medians' ratio
 # to bare.
 #
@@ -39,10 +40,10 @@ if ! command -v wrk >/dev/null; then
 fi
 
 log "building the servers (release)"
-SERVER=$(cargo bench --bench throughput_server --no-run --message-format=json 2>/dev/null |
+SERVER=$(cargo bench -p otel-sentry-benches --bench throughput_server --no-run --message-format=json 2>/dev/null |
   sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -n 1)
 if [ -z "$SERVER" ] || [ ! -x "$SERVER" ]; then
-  log "could not build benches/throughput_server.rs"
+  log "could not build crates/otel-sentry-benches/benches/throughput_server.rs"
   exit 1
 fi
 

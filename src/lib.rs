@@ -55,7 +55,8 @@
 //! | `tower` | [`tower`] | [`CorrelationLayer`](tower::CorrelationLayer) for any tower HTTP stack (hyper, tonic), its service, response future and body, and [`ReportedError`](tower::ReportedError) for a response that carries its error |
 //! | `axum` | [`tower::axum`] | `tower`, plus the route from `MatchedPath`, the client address from `ConnectInfo`, the [`RequestTrace`](tower::axum::RequestTrace) extractor and [`ErrorResponse`](tower::axum::ErrorResponse) |
 //! | `actix` | [`actix`] | the [`Correlation`](actix::Correlation) middleware for actix-web 4, its [`RequestTrace`](actix::RequestTrace) extractor and [`ErrorResponse`](actix::ErrorResponse) |
-//! | `reqwest` | [`reqwest`] | [`CorrelationMiddleware`](reqwest::CorrelationMiddleware) for reqwest through reqwest-middleware, and [`UrlTemplate`](reqwest::UrlTemplate) to name a call's span; `SentryHttpTransport` (Sentry's HTTP transport with timeouts) with `otel-sentry-reqwest`'s feature `transport-rustls` or `transport-native-tls` |
+//! | `reqwest` | [`reqwest`] | [`CorrelationMiddleware`](reqwest::CorrelationMiddleware) for reqwest through reqwest-middleware, and [`UrlTemplate`](reqwest::UrlTemplate) to name a call's span; |
+//! | `transport-rustls` | `reqwest::SentryHttpTransport` | Sentry's HTTP transport over rustls with connect and request timeouts, for `ClientOptions::transport` |
 //!
 //! No feature: the framework-agnostic part below, enough for a propagator or a
 //! deduplicating Sentry transport.

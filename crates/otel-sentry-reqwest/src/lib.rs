@@ -27,8 +27,9 @@
 //! - [`inject_context`] and [`inject_current_context`]: the same headers written into a
 //!   `HeaderMap`, for plain reqwest, hyper or any client built on the `http` crate (without
 //!   a client span);
-//! - `SentryHttpTransport` (features `transport-native-tls` or `transport-rustls`, naming
-//!   the TLS backend), in `sentry_http_transport`: sentry's own HTTP transport with
+//! - `SentryHttpTransport` (feature `transport-rustls`, or `transport` over the TLS backend
+//!   the application enables on `sentry`, e.g. its default native-tls), in
+//!   `sentry_http_transport`: sentry's own HTTP transport with
 //!   connect and request timeouts, for `ClientOptions::transport`; without them a Sentry
 //!   that never answers keeps the process from exiting.
 #![deny(missing_docs)]
@@ -36,11 +37,8 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod middleware;
-#[cfg(any(feature = "transport-native-tls", feature = "transport-rustls"))]
-#[cfg_attr(
-    docsrs,
-    doc(cfg(any(feature = "transport-native-tls", feature = "transport-rustls")))
-)]
+#[cfg(feature = "transport")]
+#[cfg_attr(docsrs, doc(cfg(feature = "transport")))]
 pub mod sentry_http_transport;
 mod transport_error;
 mod url_template;
@@ -49,10 +47,7 @@ pub use middleware::CorrelationMiddleware;
 pub use otel_sentry_core::{
     ClientConfig, DownstreamReport, inject_context, inject_current_context,
 };
-#[cfg(any(feature = "transport-native-tls", feature = "transport-rustls"))]
-#[cfg_attr(
-    docsrs,
-    doc(cfg(any(feature = "transport-native-tls", feature = "transport-rustls")))
-)]
+#[cfg(feature = "transport")]
+#[cfg_attr(docsrs, doc(cfg(feature = "transport")))]
 pub use sentry_http_transport::SentryHttpTransport;
 pub use url_template::UrlTemplate;

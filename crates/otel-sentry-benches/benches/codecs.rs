@@ -6,7 +6,8 @@
 //!   also looks for `sentry-trace` and writes it) against the stock composite of
 //!   `TraceContextPropagator` and `BaggagePropagator`.
 //!
-//! Run with `cargo bench --bench codecs`; allocations per call are printed first.
+//! Run with `cargo bench -p otel-sentry-benches --bench codecs`; allocations per call are
+//! printed first.
 
 mod support;
 

@@ -11,7 +11,7 @@
 //! client whose transport discards (traces sample rate 0). Spans and Sentry items per
 //! request are counted and printed, with allocations and bytes, before the timings.
 //!
-//! Run with `cargo bench --bench actix_middleware`.
+//! Run with `cargo bench -p otel-sentry-benches --bench actix_middleware`.
 
 mod support;
 

@@ -13,7 +13,7 @@
 //! started but not sent). Spans and Sentry items per request are counted and printed, with
 //! allocations and bytes, before the timings.
 //!
-//! Run with `cargo bench --bench axum_layer`.
+//! Run with `cargo bench -p otel-sentry-benches --bench axum_layer`.
 
 mod support;
 

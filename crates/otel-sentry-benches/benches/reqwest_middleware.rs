@@ -10,8 +10,8 @@
 //! the call's breadcrumb and heads Sentry's sampling context). The calls start a new trace,
 //! as from a background job; inside a request the work is the same.
 //!
-//! Run with `cargo bench --bench reqwest_middleware`; allocations per request are printed
-//! first.
+//! Run with `cargo bench -p otel-sentry-benches --bench reqwest_middleware`; allocations per
+//! request are printed first.
 
 mod support;
 
