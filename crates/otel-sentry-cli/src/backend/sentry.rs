@@ -95,7 +95,7 @@ impl Sentry {
             }
             let rows = answer.body.get("data").and_then(Value::as_array);
             for row in rows.into_iter().flatten() {
-                if let Some(event) = self.from_row(row) {
+                if let Some(event) = self.record_of_row(row) {
                     events.push(event);
                 }
             }
@@ -104,7 +104,7 @@ impl Sentry {
         Ok(events)
     }
 
-    fn from_row(&self, row: &Value) -> Option<EventRecord> {
+    fn record_of_row(&self, row: &Value) -> Option<EventRecord> {
         let text = |key: &str| {
             row.get(key).and_then(|value| match value {
                 Value::String(text) if !text.is_empty() => Some(text.clone()),
