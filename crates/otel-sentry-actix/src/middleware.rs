@@ -30,27 +30,6 @@ pub struct Correlation {
 }
 
 impl Correlation {
-    /// The middleware with the default configuration.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// The middleware with `config`.
-    pub fn from_config(config: CorrelationConfig) -> Self {
-        Correlation {
-            config: Arc::new(config),
-        }
-    }
-
-    /// The configuration.
-    pub fn config(&self) -> &CorrelationConfig {
-        &self.config
-    }
-
-    fn map_config(self, f: impl FnOnce(CorrelationConfig) -> CorrelationConfig) -> Self {
-        Self::from_config(f(Arc::unwrap_or_clone(self.config)))
-    }
-
     otel_sentry_core::correlation_config_methods!();
 }
 

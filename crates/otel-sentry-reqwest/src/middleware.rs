@@ -48,27 +48,6 @@ pub struct CorrelationMiddleware {
 }
 
 impl CorrelationMiddleware {
-    /// The middleware with the default configuration.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// The middleware with `config`.
-    pub fn from_config(config: ClientConfig) -> Self {
-        CorrelationMiddleware {
-            config: Arc::new(config),
-        }
-    }
-
-    /// The configuration.
-    pub fn config(&self) -> &ClientConfig {
-        &self.config
-    }
-
-    fn map_config(self, f: impl FnOnce(ClientConfig) -> ClientConfig) -> Self {
-        Self::from_config(f(Arc::unwrap_or_clone(self.config)))
-    }
-
     otel_sentry_core::client_config_methods!();
 }
 

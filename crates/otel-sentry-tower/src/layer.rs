@@ -28,27 +28,6 @@ pub struct CorrelationLayer {
 }
 
 impl CorrelationLayer {
-    /// The layer with the default configuration.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// The layer with `config`.
-    pub fn from_config(config: CorrelationConfig) -> Self {
-        CorrelationLayer {
-            config: Arc::new(config),
-        }
-    }
-
-    /// The configuration.
-    pub fn config(&self) -> &CorrelationConfig {
-        &self.config
-    }
-
-    fn map_config(self, f: impl FnOnce(CorrelationConfig) -> CorrelationConfig) -> Self {
-        Self::from_config(f(Arc::unwrap_or_clone(self.config)))
-    }
-
     otel_sentry_core::correlation_config_methods!();
 }
 

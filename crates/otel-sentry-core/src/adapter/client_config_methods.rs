@@ -1,14 +1,15 @@
 //! The builder methods of [`ClientConfig`](crate::ClientConfig), written once for every
 //! client adapter's middleware type.
 
-/// The builder methods of [`ClientConfig`], for a client adapter's middleware type that
-/// has `fn map_config(self, f: impl FnOnce(ClientConfig) -> ClientConfig) -> Self` and
-/// `fn config(&self) -> &ClientConfig`: every client adapter offers the same options, each
+/// The builder methods of [`ClientConfig`], for a client adapter's middleware type whose one
+/// field is `config: Arc<ClientConfig>` (it also gets `new`, `from_config` and `config`): every client adapter offers the same options, each
 /// documented once, here.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! client_config_methods {
     () => {
+        $crate::configured_with!($crate::ClientConfig);
+
         /// Start client spans with `tracer`; see [`ClientConfig::tracer`](otel_sentry_core::ClientConfig::tracer).
         pub fn tracer<T, S>(self, tracer: T) -> Self
         where

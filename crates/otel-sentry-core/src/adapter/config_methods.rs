@@ -2,13 +2,15 @@
 //! for every server adapter's layer or middleware type.
 
 /// The builder methods of [`CorrelationConfig`], for an adapter's layer or middleware type
-/// that has `fn map_config(self, f: impl FnOnce(CorrelationConfig) -> CorrelationConfig) -> Self`
-/// and `fn config(&self) -> &CorrelationConfig`:
+/// whose one field is `config: Arc<CorrelationConfig>` (it also gets `new`, `from_config`
+/// and `config`):
 /// every adapter offers the same options, each documented once, here.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! correlation_config_methods {
     () => {
+        $crate::configured_with!($crate::CorrelationConfig);
+
         /// Start server spans with `tracer`; see [`CorrelationConfig::tracer`](otel_sentry_core::CorrelationConfig::tracer).
         pub fn tracer<T, S>(self, tracer: T) -> Self
         where

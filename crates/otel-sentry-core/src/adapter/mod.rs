@@ -27,6 +27,7 @@
 
 mod client_config_methods;
 mod config_methods;
+mod configured_with;
 
 pub use crate::client::call::{ClientCall, ClientRequestView};
 pub use crate::failure::handler_error::{HandlerError, OpaqueError, with_handler_error};
