@@ -8,7 +8,7 @@
 
 mod envelope_receiver;
 
-pub use envelope_receiver::{EnvelopeReceiver, RunningReceiver};
+pub use envelope_receiver::{EnvelopeReceiver, ReceivedRequest, RunningReceiver};
 
 use std::error::Error;
 use std::fmt;
