@@ -14,6 +14,7 @@
 //! | [`upstream`] | the bounded retry queue upstream |
 //! | [`relay`] | the state and its lifecycle |
 //! | [`server`] | serving and shutdown |
+//! | [`shared_state`] | the replicas' state in Redis: per-trace keys, the lease, the sweep |
 //! | [`stats`] | the counters of `GET /stats` |
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
@@ -26,6 +27,7 @@ pub mod held_event;
 pub mod ingest;
 pub mod relay;
 pub mod server;
+pub mod shared_state;
 pub mod stats;
 pub mod upstream;
 pub mod window;

@@ -6,6 +6,7 @@ use std::future::Future;
 use crate::config::Config;
 use crate::ingest::router;
 use crate::relay::Relay;
+use crate::shared_state::SharedState;
 
 /// Runs the relay on `listener` until `shutdown` completes, then flushes.
 pub async fn serve(
@@ -13,13 +14,23 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    let (relay, receiver) = Relay::new(&config)?;
+    let shared = match &config.redis {
+        Some(url) => Some(
+            SharedState::connect(url, config.window)
+                .await
+                .map_err(|error| format!("Redis at {url}: {}", error.0))?,
+        ),
+        None => None,
+    };
+    let (relay, receiver) = Relay::new(&config, shared)?;
+    let sweeper = tokio::spawn(relay.clone().sweep());
     tokio::spawn(relay.upstream.clone().run(receiver));
     let ticker = tokio::spawn(relay.clone().decide_due());
     axum::serve(listener, router(relay.clone()))
         .with_graceful_shutdown(shutdown)
         .await?;
     ticker.abort();
+    sweeper.abort();
     let left = relay.flush(config.shutdown_timeout).await;
     if left > 0 {
         tracing::error!(
