@@ -61,3 +61,6 @@ pub const CASCADING_ERRORS_SUPPRESSED: &str = "cascading_errors_suppressed";
 /// `extra` key on a forwarded root cause: `[{type, message, span_id, event_id}]` of the
 /// events it stands in for, in the order they were captured.
 pub const CASCADING_ERRORS: &str = "cascading_errors";
+/// Tag on a root cause the relay forwards: how many events of its trace it stands in for,
+/// as a string (Sentry tags are strings). Same name as the `extra` key.
+pub const CASCADING_ERRORS_SUPPRESSED_TAG: &str = "cascading_errors_suppressed";

@@ -29,6 +29,23 @@ struct Counts {
     envelopes: AtomicU64,
     events: AtomicU64,
     discarded_events: AtomicU64,
+    /// The event payloads, and each request's path, query and `X-Sentry-Auth`.
+    received: std::sync::Mutex<Received>,
+}
+
+#[derive(Default)]
+struct Received {
+    events: Vec<Value>,
+    requests: Vec<ReceivedRequest>,
+}
+
+/// A request the receiver saw.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReceivedRequest {
+    /// Path and query.
+    pub path_and_query: String,
+    /// The `X-Sentry-Auth` header.
+    pub auth: Option<String>,
 }
 
 /// An envelope receiver on 127.0.0.1, stopped when dropped. Builder style:
@@ -129,6 +146,24 @@ impl RunningReceiver {
         self.counts.discarded_events.load(Ordering::SeqCst)
     }
 
+    /// The `event` payloads (of envelopes, and `/store/` bodies) that arrived, as JSON.
+    pub fn event_payloads(&self) -> Vec<Value> {
+        self.counts
+            .received
+            .lock()
+            .map(|r| r.events.clone())
+            .unwrap_or_default()
+    }
+
+    /// The requests that arrived.
+    pub fn requests(&self) -> Vec<ReceivedRequest> {
+        self.counts
+            .received
+            .lock()
+            .map(|r| r.requests.clone())
+            .unwrap_or_default()
+    }
+
     /// Waits until events and discarded events add up to `expected` or `timeout` passes;
     /// returns `(events, discarded_events)`.
     pub fn wait_for(&self, expected: u64, timeout: Duration) -> (u64, u64) {
@@ -154,8 +189,36 @@ impl Drop for RunningReceiver {
     }
 }
 
-async fn receive(State((counts, answer)): State<(Arc<Counts>, Answer)>, body: Bytes) -> StatusCode {
-    count_envelope(&counts, &body);
+async fn receive(
+    State((counts, answer)): State<(Arc<Counts>, Answer)>,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> StatusCode {
+    if let Ok(mut received) = counts.received.lock() {
+        received.requests.push(ReceivedRequest {
+            path_and_query: uri
+                .path_and_query()
+                .map(|p| p.to_string())
+                .unwrap_or_default(),
+            auth: headers
+                .get("x-sentry-auth")
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_owned),
+        });
+    }
+    if uri.path().ends_with("/store/") {
+        counts.envelopes.fetch_add(1, Ordering::SeqCst);
+        counts.events.fetch_add(1, Ordering::SeqCst);
+        if let (Ok(event), Ok(mut received)) = (
+            serde_json::from_slice::<Value>(&body),
+            counts.received.lock(),
+        ) {
+            received.events.push(event);
+        }
+    } else {
+        count_envelope(&counts, &body);
+    }
     match answer {
         Answer::After(delay) => {
             if !delay.is_zero() {
@@ -196,6 +259,12 @@ fn count_envelope(counts: &Counts, body: &[u8]) {
         match header["type"].as_str() {
             Some("event") => {
                 counts.events.fetch_add(1, Ordering::SeqCst);
+                if let (Ok(event), Ok(mut received)) = (
+                    serde_json::from_slice::<Value>(payload),
+                    counts.received.lock(),
+                ) {
+                    received.events.push(event);
+                }
             }
             Some("client_report") => {
                 let report: Value = serde_json::from_slice(payload).unwrap_or_default();

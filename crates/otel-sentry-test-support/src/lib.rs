@@ -9,7 +9,7 @@
 pub mod conformance;
 mod envelope_receiver;
 
-pub use envelope_receiver::{EnvelopeReceiver, RunningReceiver};
+pub use envelope_receiver::{EnvelopeReceiver, ReceivedRequest, RunningReceiver};
 
 use std::error::Error;
 use std::fmt;

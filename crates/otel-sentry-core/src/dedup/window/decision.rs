@@ -1,16 +1,12 @@
 //! Deciding a trace: of its held events, the root cause goes out, carrying the summary of
 //! the others and all their attachments.
 
-use std::borrow::Cow;
-
 use sentry_core::protocol::{Envelope, EnvelopeHeaders, EnvelopeItem, Event, SpanId, Value};
 use sentry_core::types::Uuid;
 
 use crate::dedup::root_cause::{FailureEvent, root_cause};
+use crate::dedup::suppressed_summary::SuppressedEvent;
 use crate::names::{CASCADE_ROOT_TAG, CASCADING_ERRORS, CASCADING_ERRORS_SUPPRESSED};
-
-/// How long a summary's message may be, in characters.
-const SUMMARY_MESSAGE_CHARS: usize = 200;
 
 /// An error event held for its trace's window.
 pub(crate) struct HeldEvent {
@@ -80,40 +76,19 @@ fn root_index(events: &[HeldEvent]) -> usize {
 fn summarize(held: &HeldEvent) -> Value {
     let event = &held.event;
     let exception = event.exception.values.last();
-    let error_type = exception.map_or("message", |exception| exception.ty.as_str());
     let message = exception
         .and_then(|exception| exception.value.as_deref())
         .or(event.message.as_deref())
         .or(event.logentry.as_ref().map(|entry| entry.message.as_str()))
         .unwrap_or_default();
     let span_id = held.span_id.map(|span_id| span_id.to_string());
-    [
-        ("type", Value::from(error_type)),
-        (
-            "message",
-            Value::from(shortened(message, SUMMARY_MESSAGE_CHARS).into_owned()),
-        ),
-        ("span_id", span_id.map_or(Value::Null, Value::from)),
-        ("event_id", Value::from(event.event_id.simple().to_string())),
-    ]
-    .into_iter()
-    .collect()
-}
-
-fn shortened(text: &str, max_chars: usize) -> Cow<'_, str> {
-    match text.char_indices().nth(max_chars) {
-        Some((end, _)) => Cow::Owned(format!("{}…", &text[..end])),
-        None => Cow::Borrowed(text),
+    let event_id = event.event_id.simple().to_string();
+    SuppressedEvent {
+        event_id: &event_id,
+        error_type: exception.map_or("message", |exception| exception.ty.as_str()),
+        message,
+        span_id: span_id.as_deref(),
+        service: None,
     }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn shortened_cuts_on_a_character_boundary() {
-        assert_eq!(shortened("héllo", 10), "héllo");
-        assert_eq!(shortened("héllo", 2), "hé…");
-    }
+    .summary()
 }
