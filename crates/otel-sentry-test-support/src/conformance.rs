@@ -3,7 +3,7 @@
 //! 127.0.0.1 server with a real reqwest client.
 //!
 //! An adapter's test file implements [`ServeApp`] for its framework, serving an app with
-//! these routes, and generates one test per behaviour with [`conformance_suite!`]:
+//! these routes, and generates one test per behaviour with [`conformance_suite!`](crate::conformance_suite):
 //!
 //! | route | answers |
 //! | --- | --- |
