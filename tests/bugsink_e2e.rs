@@ -11,117 +11,23 @@
 //! - under `Report`, sharing one client behind the windowed deduplication transport, the
 //!   trace again makes one event, which counts the two cascades it stands in for.
 
+mod bugsink_api;
 mod cascade_services;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use bugsink_api::{Bugsink, random_trace_id};
 
 use cascade_services::serve_all;
 use otel_sentry_core::{CascadePolicy, CascadeWindow};
 use otel_sentry_reqwest::SentryHttpTransport;
 use otel_sentry_test_support::{PaymentFailed, Telemetry};
-use sentry_core::{Client, ClientOptions, Hub};
+use sentry_core::{Client, Hub};
 use serde_json::Value;
-
-struct Bugsink {
-    api: String,
-    token: String,
-    project: String,
-    dsn: String,
-    http: reqwest::Client,
-}
-
-impl Bugsink {
-    fn from_env() -> Option<Self> {
-        let var = |name| std::env::var(name).ok();
-        Some(Bugsink {
-            api: format!("{}/api/canonical/0", var("BUGSINK_URL")?),
-            token: var("BUGSINK_TOKEN")?,
-            project: var("BUGSINK_PROJECT_ID")?,
-            dsn: var("BUGSINK_DSN")?,
-            http: reqwest::Client::new(),
-        })
-    }
-
-    async fn get(&self, url: &str) -> Value {
-        let response = self
-            .http
-            .get(url)
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .expect("bugsink answers");
-        assert!(
-            response.status().is_success(),
-            "{url}: {}",
-            response.status()
-        );
-        serde_json::from_str(&response.text().await.expect("a body")).expect("JSON")
-    }
-
-    /// Every item of a paged list.
-    async fn all(&self, url: String) -> Vec<Value> {
-        let mut items = Vec::new();
-        let mut next = Some(url);
-        while let Some(url) = next {
-            let page = self.get(&url).await;
-            items.extend(page["results"].as_array().cloned().unwrap_or_default());
-            next = page["next"].as_str().map(str::to_owned);
-        }
-        items
-    }
-
-    /// The stored events tagged with `trace_id`, each with its issue.
-    async fn events_of_trace(&self, trace_id: &str) -> Vec<(Value, Value)> {
-        let mut found = Vec::new();
-        let issues = format!("{}/issues/?project={}", self.api, self.project);
-        for issue in self.all(issues).await {
-            let events = format!(
-                "{}/events/?issue={}",
-                self.api,
-                issue["id"].as_str().unwrap()
-            );
-            for event in self.all(events).await {
-                let detail = format!("{}/events/{}/", self.api, event["id"].as_str().unwrap());
-                let data = self.get(&detail).await["data"].clone();
-                if data["tags"]["otel.trace_id"] == trace_id {
-                    found.push((issue.clone(), data));
-                }
-            }
-        }
-        found
-    }
-
-    /// The events of `trace_id` once `count` are stored (digestion may lag the upload a
-    /// little); fails after ten seconds with another count.
-    async fn wait_for_trace(&self, trace_id: &str, count: usize) -> Vec<(Value, Value)> {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let found = self.events_of_trace(trace_id).await;
-            if found.len() >= count || Instant::now() > deadline {
-                // A straggler would arrive within this pause.
-                tokio::time::sleep(Duration::from_millis(500)).await;
-                let found = self.events_of_trace(trace_id).await;
-                assert_eq!(found.len(), count, "events of trace {trace_id}: {found:#?}");
-                return found;
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    }
-
-    fn client(&self, transport: Arc<dyn sentry_core::TransportFactory>) -> Arc<Client> {
-        let mut options = ClientOptions::new().dsn(self.dsn.as_str());
-        options.transport = Some(transport);
-        Arc::new(Client::from(options))
-    }
-}
 
 fn telemetry_with(client: &Arc<Client>) -> Telemetry {
     Telemetry::with_hub(Arc::new(Hub::new(Some(client.clone()), Default::default())))
-}
-
-fn random_trace_id() -> String {
-    sentry_core::types::random_uuid().simple().to_string()
 }
 
 async fn checkout(gateway: &otel_sentry_test_support::Served, trace_id: &str) {
@@ -154,7 +60,9 @@ async fn a_failing_cascade_is_one_issue_with_one_event_in_bugsink() {
     for client in &clients {
         assert!(client.flush(Some(Duration::from_secs(5))), "uploaded");
     }
-    let found = bugsink.wait_for_trace(&suppressed_trace, 1).await;
+    let found = bugsink
+        .wait_for_trace(&suppressed_trace, 1, Duration::from_secs(10))
+        .await;
     let (issue, event) = &found[0];
     assert_eq!(
         issue["digested_event_count"], 1,
@@ -189,7 +97,9 @@ async fn a_failing_cascade_is_one_issue_with_one_event_in_bugsink() {
     let windowed_trace = random_trace_id();
     checkout(&gateway, &windowed_trace).await;
     assert!(shared.flush(Some(Duration::from_secs(5))), "uploaded");
-    let found = bugsink.wait_for_trace(&windowed_trace, 1).await;
+    let found = bugsink
+        .wait_for_trace(&windowed_trace, 1, Duration::from_secs(10))
+        .await;
     let (_, event) = &found[0];
     assert_eq!(event["extra"]["cascading_errors_suppressed"], 2);
     let outermost = event["exception"]["values"]
