@@ -33,8 +33,10 @@ pub struct Config {
     /// Traces held at most; over it the oldest is decided early.
     #[arg(long, env = "OTEL_SENTRY_RELAY_MAX_TRACES", default_value_t = 200_000)]
     pub max_traces: usize,
-    /// Bytes of events held at most; over it the oldest trace is decided early.
-    #[arg(long, env = "OTEL_SENTRY_RELAY_MAX_HELD_BYTES", default_value_t = 512 * 1024 * 1024)]
+    /// Encoded bytes of events held at most; over it the oldest trace is decided early. A
+    /// held event takes about 13 times its encoded size in memory (it is kept parsed; see
+    /// BENCHMARKS.md), so the default, 64 MiB, holds under 1 GiB.
+    #[arg(long, env = "OTEL_SENTRY_RELAY_MAX_HELD_BYTES", default_value_t = 64 * 1024 * 1024)]
     pub max_held_bytes: usize,
     /// Envelopes waiting for upstream at most; when full, SDKs are answered 429.
     #[arg(long, env = "OTEL_SENTRY_RELAY_QUEUE", default_value_t = 10_000)]
