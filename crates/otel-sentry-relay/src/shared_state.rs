@@ -58,14 +58,17 @@ fn now_ms() -> u64 {
 }
 
 impl SharedState {
-    /// Connects to `url`; the connection manager reconnects after.
+    /// Prepares the connection to `url` without waiting for it: a Redis that is down when
+    /// the relay starts is failed open like one that goes down later (each command times
+    /// out and the event is forwarded at once); the connection manager connects and
+    /// reconnects as Redis comes and goes. Only a malformed URL is an error.
     pub async fn connect(url: &str, window: Duration) -> Result<SharedState, Unavailable> {
         let client = redis::Client::open(url).map_err(|error| Unavailable(error.to_string()))?;
-        let connection =
-            tokio::time::timeout(Duration::from_secs(5), ConnectionManager::new(client))
-                .await
-                .map_err(|_| Unavailable("no answer in 5 s".to_owned()))?
-                .map_err(|error| Unavailable(error.to_string()))?;
+        let connection = ConnectionManager::new_lazy_with_config(
+            client,
+            redis::aio::ConnectionManagerConfig::new(),
+        )
+        .map_err(|error| Unavailable(error.to_string()))?;
         Ok(SharedState {
             connection,
             replica: format!("{}-{}", std::process::id(), now_ms()),

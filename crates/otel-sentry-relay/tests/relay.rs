@@ -307,3 +307,25 @@ fn upstream_down_is_retried_and_a_full_queue_answers_429() {
     assert_eq!(stats["received"], 2);
     relay.terminate();
 }
+
+#[test]
+fn a_relay_started_while_redis_is_down_fails_open() {
+    // Nothing listens on port 9: Redis is down from the start. The relay serves anyway and
+    // forwards every error event at once, counted.
+    let upstream = EnvelopeReceiver::new().start();
+    let relay = RelayProcess::start(
+        &upstream,
+        &["--window", "30s", "--redis", "redis://127.0.0.1:9"],
+    );
+    for (service, span, parent) in [
+        ("gateway", "1111111111111111", None),
+        ("payments", "3333333333333333", Some("1111111111111111")),
+    ] {
+        let client = client(&relay.dsn());
+        client.capture_event(error_event(service, span, parent), None);
+        assert!(client.flush(Some(Duration::from_secs(5))));
+    }
+    wait_until(Duration::from_secs(5), || upstream.events() >= 2);
+    assert_eq!(upstream.events(), 2, "each event, long before the window");
+    assert_eq!(relay.stats()["forwarded_redis_unavailable"], 2);
+}
