@@ -57,6 +57,7 @@
 //! | `actix` | [`actix`] | the [`Correlation`](actix::Correlation) middleware for actix-web 4, its [`RequestTrace`](actix::RequestTrace) extractor and [`ErrorResponse`](actix::ErrorResponse) |
 //! | `reqwest` | [`reqwest`] | [`CorrelationMiddleware`](reqwest::CorrelationMiddleware) for reqwest through reqwest-middleware, and [`UrlTemplate`](reqwest::UrlTemplate) to name a call's span; |
 //! | `transport-rustls` | `reqwest::SentryHttpTransport` | Sentry's HTTP transport over rustls with connect and request timeouts, for `ClientOptions::transport` |
+//! | `init` | [`init`], [`Init`] | Sentry and a global tracer provider with OTLP/HTTP export from the standard environment (`SENTRY_DSN`, `OTEL_*`), spans to Sentry's OTLP endpoint from the DSN ([`SentryOtlpEndpoint`]), one [`TelemetryGuard`] |
 //!
 //! No feature: the framework-agnostic part below, enough for a propagator or a
 //! deduplicating Sentry transport.
@@ -142,6 +143,13 @@ pub use otel_sentry_actix as actix;
 #[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
 #[doc(inline)]
 pub use otel_sentry_reqwest as reqwest;
+
+// The one-call setup of both SDKs, by name at the root: `otel_sentry::init()`.
+#[cfg(feature = "init")]
+#[cfg_attr(docsrs, doc(cfg(feature = "init")))]
+pub use otel_sentry_init::{
+    Init, InitError, SENTRY_AUTH_HEADER, SentryOtlpEndpoint, TelemetryGuard, init,
+};
 
 // The README's Rust snippets, compiled as doc tests; they use every adapter.
 #[cfg(all(doctest, feature = "axum", feature = "actix", feature = "reqwest"))]
