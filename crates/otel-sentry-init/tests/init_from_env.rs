@@ -229,6 +229,34 @@ fn probe() {
             Ok(_telemetry) => println!("installed"),
             Err(error) => println!("error: {error}"),
         },
+        "own-provider" => {
+            let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder().build();
+            match otel_sentry_init::Init::new()
+                .tracer_provider(provider.clone())
+                .spans_to_sentry(true)
+                .install()
+            {
+                Ok(_telemetry) => println!("installed"),
+                Err(error) => println!("error: {error}"),
+            }
+            // Own provider, nothing asked of it: installed as given, nothing exported.
+            let telemetry = otel_sentry_init::Init::new()
+                .tracer_provider(provider)
+                .install()
+                .expect("an own provider and no DSN cannot fail");
+            opentelemetry::global::tracer("probe").in_span("last-span", |_| {});
+            drop(telemetry);
+            println!("done");
+        }
+        "no-otlp" => {
+            let telemetry = otel_sentry_init::Init::new()
+                .otlp(false)
+                .install()
+                .expect("valid");
+            opentelemetry::global::tracer("probe").in_span("last-span", |_| {});
+            drop(telemetry);
+            println!("done");
+        }
         other => panic!("unknown probe mode {other}"),
     }
 }
@@ -401,4 +429,40 @@ fn the_sampler_comes_from_otel_traces_sampler() {
         ],
     );
     assert!(find_span(&receiver.traces("/v1/traces"), "last-span").is_none());
+}
+
+#[test]
+fn an_own_provider_is_installed_as_given_and_spans_to_sentry_with_it_are_refused() {
+    let receiver = Receiver::start();
+    let endpoint = format!("http://{}", receiver.base);
+    let dsn = format!("http://publickey@{}/42", receiver.base);
+    let output = run_probe(
+        "own-provider",
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint),
+            ("SENTRY_DSN", &dsn),
+        ],
+    );
+    let out = stdout(&output);
+    assert!(
+        out.contains("error: spans to Sentry were asked for with an own tracer provider"),
+        "{out}"
+    );
+    assert!(out.contains("done"), "{out}");
+    assert!(
+        receiver
+            .requests()
+            .iter()
+            .all(|r| !r.path.contains("traces")),
+        "an own provider gets no exporter: {:?}",
+        receiver.requests()
+    );
+}
+
+#[test]
+fn otlp_off_ignores_the_endpoint_variable() {
+    let receiver = Receiver::start();
+    let endpoint = format!("http://{}", receiver.base);
+    run_probe("no-otlp", &[("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint)]);
+    assert!(receiver.requests().is_empty(), "{:?}", receiver.requests());
 }
