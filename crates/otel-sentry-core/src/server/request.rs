@@ -65,7 +65,7 @@ impl ServerRequest {
     /// The `sentry-trace` an adapter writes into the request before calling the inner
     /// service, so that a Sentry layer inside it (sentry-tower's `SentryHttpLayer`,
     /// sentry-actix's `Sentry`) continues the server span's trace, its transaction a child
-    /// of the server span (see [`sentry_transaction`](crate::server::sentry_transaction)).
+    /// of the server span.
     /// `None` unless the request hub's client starts Sentry transactions
     /// (`traces_sample_rate > 0` or a `traces_sampler`): nothing is written then.
     pub fn sentry_trace_for_inner(&self) -> Option<SentryTrace> {

@@ -5,7 +5,7 @@
 //! - **Sentry's layers inside ours.** They read `sentry-trace` from the request to continue
 //!   a trace, and start their transaction on the hub bound while they run, ours. The
 //!   adapter writes into the request a `sentry-trace` naming the server span
-//!   ([`ServerRequest::sentry_trace_for_inner`](crate::ServerRequest::sentry_trace_for_inner)):
+//!   ([`ServerRequest::sentry_trace_for_inner`](crate::adapter::ServerRequest::sentry_trace_for_inner)):
 //!   the transaction becomes the server span's child. `NewSentryLayer` derives its hub from
 //!   the bound one, ours, whose scope (event processors included) it clones: events
 //!   captured through it are stamped like ours.
