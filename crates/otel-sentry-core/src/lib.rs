@@ -61,6 +61,7 @@ pub mod codecs;
 pub mod dedup;
 mod failure;
 mod http;
+mod metrics;
 pub mod names;
 pub mod propagation;
 mod sentry;
