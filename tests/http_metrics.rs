@@ -199,3 +199,52 @@ async fn a_streamed_body_is_timed_to_its_end_on_actix() {
     let served = Served::new(format!("http://{addr}"), telemetry);
     assert_covers_the_body("actix", &served, &metrics).await;
 }
+
+#[tokio::test]
+async fn active_requests_count_a_request_until_its_span_ends_when_opted_in() {
+    use axum::Router;
+    use axum::routing::get;
+    use otel_sentry_tower::CorrelationLayer;
+
+    let metrics = Metrics::new();
+    let telemetry = Telemetry::with_sentry();
+    let app = Router::new()
+        .route(
+            "/slow",
+            get(|| async {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                "late"
+            }),
+        )
+        .layer(CorrelationLayer::from_config(
+            CorrelationConfig::new()
+                .tracer(telemetry.tracer())
+                .meter_provider(&metrics.provider)
+                .active_requests(true),
+        ));
+    let served = std::sync::Arc::new(serve_router(app, telemetry).await);
+    let in_flight = tokio::spawn({
+        let served = served.clone();
+        async move { served.get("/slow").await.status() }
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let expected = attributes(&[("http.request.method", s("GET")), ("url.scheme", s("http"))]);
+    const ACTIVE: &str = "http.server.active_requests";
+    assert_eq!(metrics.sum_i64(ACTIVE), vec![(expected.clone(), 1)]);
+    assert_eq!(in_flight.await.unwrap(), 200);
+    // The span (and the count) ends with the body, which may be after the client read it.
+    served.telemetry.spans(1).await;
+    assert_eq!(metrics.sum_i64(ACTIVE), vec![(expected, 0)]);
+}
+
+#[actix_web::test]
+async fn active_requests_are_off_by_default() {
+    for (framework, served, metrics) in both(CorrelationConfig::new).await {
+        assert_eq!(served.get("/users/7").await.status(), 200);
+        metrics.histogram_with(DURATION, 1).await;
+        assert!(
+            metrics.sum_i64("http.server.active_requests").is_empty(),
+            "{framework}"
+        );
+    }
+}

@@ -82,6 +82,39 @@ impl Metrics {
         points
     }
 
+    /// The points of the `i64` sum (counter or up-down counter) `name`, as of now: each
+    /// attribute set with its value.
+    pub fn sum_i64(&self, name: &str) -> Vec<(BTreeMap<String, Value>, i64)> {
+        self.exporter.reset();
+        self.provider
+            .force_flush()
+            .expect("flush the meter provider");
+        let exported = self
+            .exporter
+            .get_finished_metrics()
+            .expect("exported metrics");
+        let Some(last) = exported.last() else {
+            return Vec::new();
+        };
+        let mut points = Vec::new();
+        for metric in last
+            .scope_metrics()
+            .flat_map(|scope| scope.metrics())
+            .filter(|metric| metric.name() == name)
+        {
+            if let AggregatedMetrics::I64(MetricData::Sum(sum)) = metric.data() {
+                for point in sum.data_points() {
+                    let attributes = point
+                        .attributes()
+                        .map(|kv| (kv.key.as_str().to_owned(), kv.value.clone()))
+                        .collect();
+                    points.push((attributes, point.value()));
+                }
+            }
+        }
+        points
+    }
+
     /// The points of histogram `name` once their counts add up to `count` (a server's
     /// duration is recorded when its body ends, which may be after the client read it);
     /// fails after two seconds with another total.

@@ -98,5 +98,10 @@ macro_rules! correlation_config_methods {
         pub fn metrics(self, enabled: bool) -> Self {
             self.map_config(|config| config.metrics(enabled))
         }
+
+        /// Count `http.server.active_requests`; see [`CorrelationConfig::active_requests`](otel_sentry_core::CorrelationConfig::active_requests).
+        pub fn active_requests(self, enabled: bool) -> Self {
+            self.map_config(|config| config.active_requests(enabled))
+        }
     };
 }

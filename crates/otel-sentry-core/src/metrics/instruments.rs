@@ -10,12 +10,14 @@ use std::sync::{Arc, OnceLock};
 
 use opentelemetry::InstrumentationScope;
 use opentelemetry::global;
-use opentelemetry::metrics::{Histogram, Meter, MeterProvider};
+use opentelemetry::metrics::{Histogram, Meter, MeterProvider, UpDownCounter};
 
 /// `http.server.request.duration`, as the semantic conventions name it.
 pub(crate) const SERVER_REQUEST_DURATION: &str = "http.server.request.duration";
 /// `http.client.request.duration`, as the semantic conventions name it.
 pub(crate) const CLIENT_REQUEST_DURATION: &str = "http.client.request.duration";
+/// `http.server.active_requests`, as the semantic conventions name it.
+pub(crate) const SERVER_ACTIVE_REQUESTS: &str = "http.server.active_requests";
 
 /// The bucket boundaries the semantic conventions advise for HTTP durations, in seconds.
 pub(crate) const DURATION_BOUNDARIES: [f64; 14] = [
@@ -26,6 +28,8 @@ pub(crate) const DURATION_BOUNDARIES: [f64; 14] = [
 pub(crate) struct Instruments {
     pub(crate) server_duration: Histogram<f64>,
     pub(crate) client_duration: Histogram<f64>,
+    /// Made with the others (once, cheap) but only counted into when opted in.
+    pub(crate) active_requests: UpDownCounter<i64>,
 }
 
 impl Instruments {
@@ -43,6 +47,11 @@ impl Instruments {
                 .with_description("Duration of HTTP client requests.")
                 .with_boundaries(DURATION_BOUNDARIES.to_vec())
                 .build(),
+            active_requests: meter
+                .i64_up_down_counter(SERVER_ACTIVE_REQUESTS)
+                .with_unit("{request}")
+                .with_description("Number of active HTTP server requests.")
+                .build(),
         }
     }
 }
@@ -57,6 +66,8 @@ enum Source {
 #[derive(Clone)]
 pub(crate) struct HttpMetrics {
     enabled: bool,
+    /// Whether `http.server.active_requests` is counted (opt-in, as the conventions have it).
+    pub(crate) active_requests: bool,
     source: Arc<Source>,
 }
 
@@ -64,6 +75,7 @@ impl Default for HttpMetrics {
     fn default() -> Self {
         HttpMetrics {
             enabled: true,
+            active_requests: false,
             source: Arc::new(Source::Global(OnceLock::new())),
         }
     }
@@ -74,6 +86,7 @@ impl HttpMetrics {
     pub(crate) fn from_provider<P: MeterProvider + ?Sized>(provider: &P) -> Self {
         HttpMetrics {
             enabled: true,
+            active_requests: false,
             source: Arc::new(Source::Given(Instruments::new(
                 &provider.meter_with_scope(scope()),
             ))),

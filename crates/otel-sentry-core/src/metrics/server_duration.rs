@@ -19,6 +19,7 @@ use opentelemetry_semantic_conventions::attribute::{
     NETWORK_PROTOCOL_VERSION, URL_SCHEME,
 };
 
+use crate::metrics::active_requests::ActiveRequest;
 use crate::metrics::instruments::HttpMetrics;
 
 /// Attributes a server request's duration can carry.
@@ -36,6 +37,9 @@ pub(crate) struct ServerTimer {
     /// cell: a request's scope moves between threads and is shared by reference while its
     /// failure is reported; it is taken only on failures.
     error_type: Mutex<Option<Cow<'static, str>>>,
+    /// The request's count in `http.server.active_requests`, when opted in: taken back
+    /// when the timer records or is dropped.
+    _active: Option<ActiveRequest>,
 }
 
 impl ServerTimer {
@@ -48,6 +52,9 @@ impl ServerTimer {
         route: Option<StringValue>,
     ) -> Option<Self> {
         let instruments = metrics.instruments()?;
+        let active = metrics
+            .active_requests
+            .then(|| ActiveRequest::start(&instruments.active_requests, method.clone(), scheme));
         Some(ServerTimer {
             histogram: instruments.server_duration.clone(),
             started: Instant::now(),
@@ -56,6 +63,7 @@ impl ServerTimer {
             version,
             route,
             error_type: Mutex::new(None),
+            _active: active,
         })
     }
 

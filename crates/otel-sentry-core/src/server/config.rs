@@ -210,7 +210,9 @@ impl CorrelationConfig {
     /// Record `http.server.request.duration` with `provider`'s meter instead of the global
     /// meter provider's (looked up at the first request).
     pub fn meter_provider<P: MeterProvider + ?Sized>(mut self, provider: &P) -> Self {
+        let active_requests = self.metrics.active_requests;
         self.metrics = HttpMetrics::from_provider(provider).enabled(self.metrics.is_enabled());
+        self.metrics.active_requests = active_requests;
         self
     }
 
@@ -219,6 +221,14 @@ impl CorrelationConfig {
     /// (default: on; it records nothing until a meter provider is installed).
     pub fn metrics(mut self, enabled: bool) -> Self {
         self.metrics = self.metrics.enabled(enabled);
+        self
+    }
+
+    /// Also count `http.server.active_requests`, by method and scheme, from the start of a
+    /// request to the end of its span (default: off, opt-in as in the conventions; needs
+    /// [`metrics`](Self::metrics) on).
+    pub fn active_requests(mut self, enabled: bool) -> Self {
+        self.metrics.active_requests = enabled;
         self
     }
 
