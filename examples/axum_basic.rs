@@ -10,12 +10,11 @@
 //! in the `traceparent` response header. `/fail` returns an error: the layer answers 500,
 //! captures one Sentry event stamped with the span's trace and span ids, and records the
 //! exception and the event id on the span. Spans go over OTLP/HTTP to
-//! `OTEL_EXPORTER_OTLP_ENDPOINT` (default `http://localhost:4318`); `PORT` moves the
+//! `OTEL_EXPORTER_OTLP_ENDPOINT` (none set: to Sentry with a DSN, else nowhere); `PORT` moves the
 //! server from 3000.
 
 use axum::Router;
 use axum::routing::get;
-use opentelemetry_sdk::trace::SdkTracerProvider;
 use otel_sentry::tower::CorrelationLayer;
 use otel_sentry::tower::axum::ErrorResponse;
 
@@ -39,23 +38,10 @@ async fn fail() -> Result<&'static str, ErrorResponse> {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    // Built before the runtime: the OTLP exporter's blocking HTTP client runs its own.
-    let exporter = opentelemetry_otlp::SpanExporter::builder()
-        .with_http()
-        .build()?;
-    let provider = SdkTracerProvider::builder()
-        .with_batch_exporter(exporter)
-        .build();
-    opentelemetry::global::set_tracer_provider(provider.clone());
-    // Reads SENTRY_DSN; without it events are dropped and spans get no event ids.
-    // Sentry's HTTP transport with request timeouts: a Sentry that never answers must not
-    // keep the process from exiting.
-    let mut sentry_options = sentry::ClientOptions::new();
-    sentry_options.transport = Some(std::sync::Arc::new(
-        otel_sentry::reqwest::SentryHttpTransport::new()
-            .timeouts_within(sentry_options.shutdown_timeout),
-    ));
-    let _sentry = sentry::init(sentry_options);
+    // Sentry from SENTRY_DSN, spans over OTLP/HTTP to OTEL_EXPORTER_OTLP_ENDPOINT (or, with
+    // only a DSN, to Sentry's OTLP endpoint); the guard sends the last of both when main
+    // returns, within Sentry's shutdown timeout.
+    let _telemetry = otel_sentry::init();
 
     let port: u16 = std::env::var("PORT").map_or(Ok(3000), |port| port.parse())?;
     let app = Router::new()
@@ -75,6 +61,5 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 })
                 .await
         })?;
-    provider.shutdown()?;
     Ok(())
 }

@@ -16,7 +16,6 @@
 use opentelemetry::context::FutureExt;
 use opentelemetry::trace::{TraceContextExt, Tracer};
 use opentelemetry::{Context, global};
-use opentelemetry_sdk::trace::SdkTracerProvider;
 use otel_sentry::reqwest::CorrelationMiddleware;
 use reqwest_middleware::ClientBuilder;
 
@@ -24,22 +23,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let url = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "http://127.0.0.1:3000/hello".to_owned());
-    // Built before the runtime: the OTLP exporter's blocking HTTP client runs its own.
-    let exporter = opentelemetry_otlp::SpanExporter::builder()
-        .with_http()
-        .build()?;
-    let provider = SdkTracerProvider::builder()
-        .with_batch_exporter(exporter)
-        .build();
-    global::set_tracer_provider(provider.clone());
-    // Sentry's HTTP transport with request timeouts: a Sentry that never answers must not
-    // keep the process from exiting.
-    let mut sentry_options = sentry::ClientOptions::new();
-    sentry_options.transport = Some(std::sync::Arc::new(
-        otel_sentry::reqwest::SentryHttpTransport::new()
-            .timeouts_within(sentry_options.shutdown_timeout),
-    ));
-    let _sentry = sentry::init(sentry_options);
+    // Sentry from SENTRY_DSN, spans over OTLP/HTTP to OTEL_EXPORTER_OTLP_ENDPOINT (or, with
+    // only a DSN, to Sentry's OTLP endpoint); the guard sends the last of both when main
+    // returns, within Sentry's shutdown timeout.
+    let _telemetry = otel_sentry::init();
 
     let client = ClientBuilder::new(reqwest::Client::new())
         .with(CorrelationMiddleware::new())
@@ -59,6 +46,5 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ok(status) => println!("GET {url} → {status}"),
         Err(error) => println!("GET {url} failed: {error}"),
     }
-    provider.shutdown()?;
     Ok(())
 }

@@ -5,42 +5,46 @@
 //! span it happened in, a failed span carries the Sentry event id, and across services one
 //! failure raises one alert, not one per hop.
 //!
-//! This facade is the crate to depend on; pick the adapters by feature. Initialise
-//! OpenTelemetry (a tracer provider, installed globally or given to the adapter with
-//! `.tracer(..)`) and Sentry (`sentry::init`) as usual, then add one line per framework.
+//! This facade is the crate to depend on; pick the adapters by feature. [`init()`](init)
+//! (feature `init`) sets up OpenTelemetry and Sentry from the standard environment, or
+//! initialise them yourself (a tracer provider, installed globally or given to the
+//! adapter with `.tracer(..)`, and `sentry::init`); then add one line per framework.
 //!
 //! ## Quick start: axum
 //!
-//! `otel-sentry = { version = "0.1", features = ["axum"] }`, beside axum 0.8 and tokio:
+//! `otel-sentry = { version = "0.1", features = ["axum", "init"] }`, beside axum 0.8 and tokio:
 //! [`CorrelationLayer`](tower::CorrelationLayer) on the router; handlers get the trace by
 //! [extractor](tower::axum::RequestTrace) and report errors with their source chain
 //! through [`ErrorResponse`](tower::axum::ErrorResponse).
 //!
-#![cfg_attr(feature = "axum", doc = "```rust,no_run")]
-#![cfg_attr(not(feature = "axum"), doc = "```rust,ignore")]
+#![cfg_attr(all(feature = "axum", feature = "init"), doc = "```rust,no_run")]
+#![cfg_attr(not(all(feature = "axum", feature = "init")), doc = "```rust,ignore")]
 #![doc = include_str!("quick_start/axum.rs")]
 #![doc = "```"]
 //!
 //! ## Quick start: actix-web
 //!
-//! `otel-sentry = { version = "0.1", features = ["actix"] }`, beside actix-web 4: the
+//! `otel-sentry = { version = "0.1", features = ["actix", "init"] }`, beside actix-web 4: the
 //! [`Correlation`](actix::Correlation) middleware on the app. actix-web routes after
 //! `App::wrap` middleware has run, so the span is named `{METHOD} {route}` when the app
 //! answers.
 //!
-#![cfg_attr(feature = "actix", doc = "```rust,no_run")]
-#![cfg_attr(not(feature = "actix"), doc = "```rust,ignore")]
+#![cfg_attr(all(feature = "actix", feature = "init"), doc = "```rust,no_run")]
+#![cfg_attr(not(all(feature = "actix", feature = "init")), doc = "```rust,ignore")]
 #![doc = include_str!("quick_start/actix.rs")]
 #![doc = "```"]
 //!
 //! ## Quick start: reqwest
 //!
-//! `otel-sentry = { version = "0.1", features = ["reqwest"] }`, beside reqwest 0.13,
+//! `otel-sentry = { version = "0.1", features = ["reqwest", "init"] }`, beside reqwest 0.13,
 //! reqwest-middleware 0.5 and tokio: [`CorrelationMiddleware`](reqwest::CorrelationMiddleware)
 //! carries the trace to the next service and reads whether it already reported the failure.
 //!
-#![cfg_attr(feature = "reqwest", doc = "```rust,no_run")]
-#![cfg_attr(not(feature = "reqwest"), doc = "```rust,ignore")]
+#![cfg_attr(all(feature = "reqwest", feature = "init"), doc = "```rust,no_run")]
+#![cfg_attr(
+    not(all(feature = "reqwest", feature = "init")),
+    doc = "```rust,ignore"
+)]
 #![doc = include_str!("quick_start/reqwest.rs")]
 #![doc = "```"]
 //!
@@ -57,6 +61,7 @@
 //! | `actix` | [`actix`] | the [`Correlation`](actix::Correlation) middleware for actix-web 4, its [`RequestTrace`](actix::RequestTrace) extractor and [`ErrorResponse`](actix::ErrorResponse) |
 //! | `reqwest` | [`reqwest`] | [`CorrelationMiddleware`](reqwest::CorrelationMiddleware) for reqwest through reqwest-middleware, and [`UrlTemplate`](reqwest::UrlTemplate) to name a call's span; |
 //! | `transport-rustls` | `reqwest::SentryHttpTransport` | Sentry's HTTP transport over rustls with connect and request timeouts, for `ClientOptions::transport` |
+//! | `init` | [`init`], [`Init`] | Sentry and a global tracer provider with OTLP/HTTP export from the standard environment (`SENTRY_DSN`, `OTEL_*`), spans to Sentry's OTLP endpoint from the DSN ([`SentryOtlpEndpoint`]), one [`TelemetryGuard`] |
 //!
 //! No feature: the framework-agnostic part below, enough for a propagator or a
 //! deduplicating Sentry transport.
@@ -105,7 +110,12 @@
 // The links into the adapters resolve when their features are on, as on docs.rs; a build
 // without them lacks those modules, not a doc fix.
 #![cfg_attr(
-    not(all(feature = "axum", feature = "actix", feature = "reqwest")),
+    not(all(
+        feature = "axum",
+        feature = "actix",
+        feature = "reqwest",
+        feature = "init"
+    )),
     allow(rustdoc::broken_intra_doc_links)
 )]
 #![forbid(unsafe_code)]
@@ -143,8 +153,21 @@ pub use otel_sentry_actix as actix;
 #[doc(inline)]
 pub use otel_sentry_reqwest as reqwest;
 
+// The one-call setup of both SDKs, by name at the root: `otel_sentry::init()`.
+#[cfg(feature = "init")]
+#[cfg_attr(docsrs, doc(cfg(feature = "init")))]
+pub use otel_sentry_init::{
+    Init, InitError, SENTRY_AUTH_HEADER, SentryOtlpEndpoint, TelemetryGuard, init,
+};
+
 // The README's Rust snippets, compiled as doc tests; they use every adapter.
-#[cfg(all(doctest, feature = "axum", feature = "actix", feature = "reqwest"))]
+#[cfg(all(
+    doctest,
+    feature = "axum",
+    feature = "actix",
+    feature = "reqwest",
+    feature = "init"
+))]
 #[doc = include_str!("../README.md")]
 mod readme {}
 

@@ -12,7 +12,8 @@ async fn charge_card() -> Result<String, std::io::Error> {
 
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
-    // Initialise OpenTelemetry (a global tracer provider) and Sentry (`sentry::init`) as usual.
+    // Sentry from SENTRY_DSN, spans over OTLP from OTEL_* (or to Sentry), until main ends.
+    let _telemetry = otel_sentry::init();
     HttpServer::new(|| {
         App::new()
             .wrap(otel_sentry::actix::Correlation::new())

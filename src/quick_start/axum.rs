@@ -14,7 +14,8 @@ async fn charge_card() -> Result<String, std::io::Error> {
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
-    // Initialise OpenTelemetry (a global tracer provider) and Sentry (`sentry::init`) as usual.
+    // Sentry from SENTRY_DSN, spans over OTLP from OTEL_* (or to Sentry), until main ends.
+    let _telemetry = otel_sentry::init();
     let app = Router::new()
         .route("/orders/{id}/pay", post(pay))
         // `Router::layer`: the layer sees the route axum matched.

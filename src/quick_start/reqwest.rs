@@ -14,7 +14,8 @@ async fn order(client: &ClientWithMiddleware, id: u64) -> reqwest_middleware::Re
 
 #[tokio::main]
 async fn main() {
-    // Initialise OpenTelemetry (a global tracer provider) and Sentry (`sentry::init`) as usual.
+    // Sentry from SENTRY_DSN, spans over OTLP from OTEL_* (or to Sentry), until main ends.
+    let _telemetry = otel_sentry::init();
     let client = ClientBuilder::new(reqwest::Client::new())
         .with(otel_sentry::reqwest::CorrelationMiddleware::new())
         .build();

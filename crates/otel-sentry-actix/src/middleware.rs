@@ -24,6 +24,15 @@ use crate::service::CorrelationService;
 ///
 /// Every option of [`CorrelationConfig`] is a builder method here too, or build the whole
 /// configuration with [`Correlation::from_config`].
+///
+/// Next to sentry-actix's `Sentry` (with `start_transaction(true)`), in either order,
+/// Sentry's transaction is in the server span's trace: wrapped inside `Correlation` it
+/// continues the `sentry-trace` written into the request (naming the server span);
+/// wrapped outside, the request hub derives from its hub and the server span continues
+/// the transaction's trace when the request brought none. Turn its
+/// `capture_server_errors` off (this middleware reports each failure once), and add
+/// `TraceContextIntegration` for the events captured through its own hub. Only when the
+/// Sentry client traces; see the README's "Alongside sentry-tower or sentry-actix".
 #[derive(Clone, Debug, Default)]
 pub struct Correlation {
     config: Arc<CorrelationConfig>,

@@ -9,6 +9,7 @@ use actix_web::Error;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, forward_ready};
 use actix_web::http::Version;
+use actix_web::http::header::{HeaderName, HeaderValue};
 use otel_sentry_core::CorrelationConfig;
 use otel_sentry_core::adapter::{
     HeaderCarrier, HttpVersion, RequestView, RouteLookup, ServerRequest, with_route_lookup,
@@ -18,6 +19,8 @@ use crate::app_routes::AppRoutes;
 use crate::body::CorrelationBody;
 use crate::future::ResponseFuture;
 use crate::header_map::ActixHeaders;
+
+const SENTRY_TRACE: HeaderName = HeaderName::from_static("sentry-trace");
 
 /// The service [`Correlation`](crate::Correlation) wraps around an app.
 pub struct CorrelationService<S> {
@@ -48,7 +51,7 @@ where
 
     forward_ready!(service);
 
-    fn call(&self, request: ServiceRequest) -> Self::Future {
+    fn call(&self, mut request: ServiceRequest) -> Self::Future {
         let routes = Rc::clone(
             self.routes
                 .get_or_init(|| AppRoutes::of(request.resource_map())),
@@ -68,6 +71,12 @@ where
         view.peer = request.peer_addr();
         // The app has not routed the request yet: its route is set when it answers.
         let mut started = ServerRequest::start(&self.config, &view);
+        // sentry-actix's `Sentry` inside continues the server span's trace.
+        if let Some(sentry_trace) = started.sentry_trace_for_inner()
+            && let Ok(value) = HeaderValue::try_from(sentry_trace.header_value())
+        {
+            request.headers_mut().insert(SENTRY_TRACE, value);
+        }
         let called = with_route_lookup(&routes, || started.enter(|| self.service.call(request)));
         match called {
             Ok(future) => ResponseFuture::running(future, started, routes),

@@ -22,6 +22,14 @@ use crate::service::CorrelationService;
 ///
 /// Every option of [`CorrelationConfig`] is a builder method here too, or build the whole
 /// configuration with [`CorrelationLayer::from_config`].
+///
+/// Next to sentry-tower's `NewSentryLayer` + `SentryHttpLayer` (with transactions), in
+/// either order, Sentry's transaction is in the server span's trace: inside this layer it
+/// continues the `sentry-trace` this layer writes into the request (naming the server
+/// span), and `NewSentryLayer`'s hub derives from the request hub; outside it, the request
+/// hub derives from `NewSentryLayer`'s and the server span continues the transaction's
+/// trace when the request brought none. Only when the Sentry client traces; see the
+/// README's "Alongside sentry-tower or sentry-actix" for the limits.
 #[derive(Clone, Debug, Default)]
 pub struct CorrelationLayer {
     config: Arc<CorrelationConfig>,

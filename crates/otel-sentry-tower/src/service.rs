@@ -4,13 +4,15 @@ use std::fmt;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use http::{Request, Response};
+use http::{HeaderName, HeaderValue, Request, Response};
 use http_body::Body;
 use otel_sentry_core::CorrelationConfig;
 use otel_sentry_core::adapter::{HeaderCarrier, HttpVersion, RequestView, ServerRequest};
 use tower::Service;
 
 use crate::body::CorrelationBody;
+
+const SENTRY_TRACE: HeaderName = HeaderName::from_static("sentry-trace");
 use crate::future::ResponseFuture;
 
 /// The service [`CorrelationLayer`](crate::CorrelationLayer) wraps around another.
@@ -53,7 +55,7 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
+    fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
         let headers = HeaderCarrier(request.headers());
         let uri = request.uri();
         let mut view = RequestView::new(
@@ -68,6 +70,12 @@ where
         view.route = route(&request);
         view.peer = peer(&request);
         let started = ServerRequest::start(&self.config, &view);
+        // sentry-tower's `SentryHttpLayer` inside continues the server span's trace.
+        if let Some(sentry_trace) = started.sentry_trace_for_inner()
+            && let Ok(value) = HeaderValue::try_from(sentry_trace.header_value())
+        {
+            request.headers_mut().insert(SENTRY_TRACE, value);
+        }
         // A panic in `call` is caught too; a service that keeps state across calls (a
         // buffer, a concurrency limit) is used on afterwards, as tower-http's CatchPanic does.
         match started.enter(|| self.inner.call(request)) {

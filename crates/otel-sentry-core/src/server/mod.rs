@@ -2,7 +2,8 @@
 //! ([`start`]: extract, trust, start the span, bind Sentry), the running request
 //! ([`request`]) and its panics ([`panic`]), the response and the end of its body
 //! ([`response`]), the one report of a failure ([`failure_report`]), the span's attributes
-//! ([`server_span`]), and what a request keeps in its `Context` ([`request_state`]).
+//! ([`server_span`]), what a request keeps in its `Context` ([`request_state`]), and
+//! Sentry's own transactions lined up with the server span ([`sentry_transaction`]).
 
 pub(crate) mod config;
 pub(crate) mod failure_report;
@@ -12,5 +13,6 @@ pub(crate) mod request_scope;
 pub(crate) mod request_state;
 pub(crate) mod response;
 pub(crate) mod sentry_hub;
+pub(crate) mod sentry_transaction;
 pub(crate) mod server_span;
 pub(crate) mod start;

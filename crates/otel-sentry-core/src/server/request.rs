@@ -12,6 +12,7 @@ use opentelemetry_semantic_conventions::attribute::HTTP_ROUTE;
 use sentry_core::Hub;
 use sentry_core::types::Uuid;
 
+use crate::codecs::sentry_trace::SentryTrace;
 use crate::failure::classify::ResponseSummary;
 use crate::failure::handler_error::HandlerError;
 use crate::http::http_method::RecordedMethod;
@@ -23,6 +24,7 @@ use crate::server::panic::CaughtPanic;
 use crate::server::request_scope::RequestScope;
 use crate::server::request_state::RequestState;
 use crate::server::response::ResponseInProgress;
+use crate::server::sentry_transaction;
 use crate::server::server_span;
 
 /// A request whose server span has started and whose Sentry hub is bound.
@@ -59,6 +61,20 @@ impl ServerRequest {
     /// The request's Sentry hub; `None` when the parent hub has no client.
     pub fn hub(&self) -> Option<&Arc<Hub>> {
         self.scope.hub.as_ref()
+    }
+
+    /// The `sentry-trace` an adapter writes into the request before calling the inner
+    /// service, so that a Sentry layer inside it (sentry-tower's `SentryHttpLayer`,
+    /// sentry-actix's `Sentry`) continues the server span's trace, its transaction a child
+    /// of the server span.
+    /// `None` unless the request hub's client starts Sentry transactions
+    /// (`traces_sample_rate > 0` or a `traces_sampler`): nothing is written then.
+    pub fn sentry_trace_for_inner(&self) -> Option<SentryTrace> {
+        let client = self.scope.hub.as_ref()?.client()?;
+        if !sentry_transaction::traces(&client) {
+            return None;
+        }
+        SentryTrace::from_span_context(self.scope.cx.span().span_context())
     }
 
     /// Names the request by its route template (`/users/{id}`), for frameworks that route

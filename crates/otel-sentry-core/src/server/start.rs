@@ -23,6 +23,7 @@ use crate::server::request::ServerRequest;
 use crate::server::request_scope::RequestScope;
 use crate::server::request_state::RequestState;
 use crate::server::sentry_hub::request_hub;
+use crate::server::sentry_transaction;
 use crate::server::server_span::{self, StartAttributes};
 
 impl ServerRequest {
@@ -77,6 +78,16 @@ impl ServerRequest {
                 incoming.parent.map(|parent| parent.span_context),
             )
         };
+        // A Sentry layer outside this one started a transaction: its trace is continued
+        // when the request continued none, and its hub is the request hub's parent.
+        let outer = sentry_transaction::outer(config);
+        let continued = match &outer {
+            Some(outer) => outer.parent(
+                continued,
+                link.as_ref().map(|untrusted| untrusted.trace_id()),
+            ),
+            None => continued,
+        };
         let parent_span_id = Some(continued.span().span_context())
             .filter(|parent| parent.is_valid())
             .map(|parent| parent.span_id());
@@ -101,6 +112,7 @@ impl ServerRequest {
 
         let hub = bind_sentry(
             config,
+            outer.map(|outer| outer.hub),
             &parent_cx,
             &cx,
             SentryRequest {
@@ -153,14 +165,16 @@ struct SentryRequest<'a, 'h> {
 }
 
 /// The request's Sentry hub, whose events carry the stamp of the span `cx` holds (stored in
-/// the request state of `parent_cx`); `None` when the parent hub has no client.
+/// the request state of `parent_cx`), derived from `outer_hub` (an outer Sentry layer's)
+/// or else the configured one; `None` when the parent hub has no client.
 fn bind_sentry(
     config: &CorrelationConfig,
+    outer_hub: Option<Arc<Hub>>,
     parent_cx: &Context,
     cx: &Context,
     parts: SentryRequest<'_, '_>,
 ) -> Option<Arc<Hub>> {
-    let parent_hub = config.parent_hub();
+    let parent_hub = outer_hub.unwrap_or_else(|| config.parent_hub());
     let client = parent_hub.client()?;
     let state = RequestState::of(parent_cx)?;
     let span = cx.span();
