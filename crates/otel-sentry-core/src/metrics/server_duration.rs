@@ -38,8 +38,9 @@ pub(crate) struct ServerTimer {
     /// failure is reported; it is taken only on failures.
     error_type: Mutex<Option<Cow<'static, str>>>,
     /// The request's count in `http.server.active_requests`, when opted in: taken back
-    /// when the timer records or is dropped.
-    _active: Option<ActiveRequest>,
+    /// when the timer records or is dropped. Boxed: one allocation for those who opt in,
+    /// rather than its attributes inline in every request's future and body.
+    _active: Option<Box<ActiveRequest>>,
 }
 
 impl ServerTimer {
@@ -52,9 +53,13 @@ impl ServerTimer {
         route: Option<StringValue>,
     ) -> Option<Self> {
         let instruments = metrics.instruments()?;
-        let active = metrics
-            .active_requests
-            .then(|| ActiveRequest::start(&instruments.active_requests, method.clone(), scheme));
+        let active = metrics.active_requests.then(|| {
+            Box::new(ActiveRequest::start(
+                &instruments.active_requests,
+                method.clone(),
+                scheme,
+            ))
+        });
         Some(ServerTimer {
             histogram: instruments.server_duration.clone(),
             started: Instant::now(),
