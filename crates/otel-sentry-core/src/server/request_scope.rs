@@ -39,9 +39,14 @@ impl RequestScope {
 
     /// Reports `failure` of the request once; see [`failure_report`].
     pub(crate) fn report(&self, failure: Failure<'_>) -> Option<Uuid> {
-        let (event_id, error_type) =
-            failure_report::report(&self.config, self.hub.as_ref(), &self.cx, failure);
-        if let Some(timer) = &self.timer {
+        let (event_id, error_type) = failure_report::report(
+            &self.config,
+            self.hub.as_ref(),
+            &self.cx,
+            failure,
+            self.timer.is_some(),
+        );
+        if let (Some(timer), Some(error_type)) = (&self.timer, error_type) {
             timer.set_error_type(error_type);
         }
         event_id
