@@ -13,6 +13,10 @@
 //! started but not sent). Spans and Sentry items per request are counted and printed, with
 //! allocations and bytes, before the timings.
 //!
+//! Ours is measured three ways: by default (metrics on, the global meter provider, here
+//! OpenTelemetry's no-op one), with metrics recorded into an SDK meter provider (a periodic
+//! reader that exports once an hour, to nothing: the aggregation is paid, no export), and with `metrics(false)`.
+//!
 //! Run with `cargo bench -p otel-sentry-benches --bench axum_layer`.
 
 mod support;
@@ -72,9 +76,15 @@ fn stacks_side_by_side(c: &mut Criterion) {
     let bare = axum_stacks::bare();
     let ours = axum_stacks::correlated(&backends);
     let theirs = axum_stacks::anchor();
+    let meters = support::backends::discarding_meter_provider();
+    let ours_metered =
+        axum_stacks::correlated_with(&backends, |layer| layer.meter_provider(&meters));
+    let ours_unmetered = axum_stacks::correlated_with(&backends, |layer| layer.metrics(false));
     let cases = [
         ("success/bare", &bare, "/users/7", 200),
         ("success/correlation", &ours, "/users/7", 200),
+        ("success/metrics-sdk", &ours_metered, "/users/7", 200),
+        ("success/metrics-off", &ours_unmetered, "/users/7", 200),
         ("success/anchor", &theirs, "/users/7", 200),
         ("error/bare", &bare, "/pay", 500),
         ("error/correlation", &ours, "/pay", 500),

@@ -15,6 +15,7 @@
 //! | `failure` | the failure policy, the exception and event made of an error, panic or status |
 //! | `sentry` | the Sentry glue: each event's stamp, the events a request captured itself, event links, [`TraceContextIntegration`] |
 //! | [`dedup`] | one failure, one alert: the cascade policy, a downstream's report, the windowed transport, the root-cause choice |
+//! | `metrics` | `http.server.request.duration` timed to the end of the body, `http.client.request.duration` |
 //! | `server` | the server request lifecycle, [`CorrelationConfig`] |
 //! | `client` | the client call, [`ClientConfig`] |
 //!
@@ -61,6 +62,7 @@ pub mod codecs;
 pub mod dedup;
 mod failure;
 mod http;
+mod metrics;
 pub mod names;
 pub mod propagation;
 mod sentry;

@@ -8,8 +8,10 @@
 
 pub mod conformance;
 mod envelope_receiver;
+mod metrics;
 
 pub use envelope_receiver::{EnvelopeReceiver, ReceivedRequest, RunningReceiver};
+pub use metrics::{HistogramPoint, Metrics};
 
 use std::error::Error;
 use std::fmt;

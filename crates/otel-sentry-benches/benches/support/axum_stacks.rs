@@ -39,6 +39,18 @@ pub fn correlated(backends: &Backends) -> Router {
     )
 }
 
+/// Ours with `configure` applied to the layer: metrics on an SDK meter provider, or off.
+pub fn correlated_with(
+    backends: &Backends,
+    configure: impl FnOnce(CorrelationLayer) -> CorrelationLayer,
+) -> Router {
+    bare().layer(configure(
+        CorrelationLayer::new()
+            .tracer(backends.provider.tracer("bench"))
+            .sentry_hub(backends.hub()),
+    ))
+}
+
 /// The anchor's `/pay`: with sentry-tower the handler reports its error itself.
 async fn pay_reporting_itself() -> impl IntoResponse {
     let error = PaymentFailed::card_declined(51);

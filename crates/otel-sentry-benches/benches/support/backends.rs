@@ -114,3 +114,39 @@ pub fn tracer_provider() -> SdkTracerProvider {
 pub fn sentry_hub() -> Arc<Hub> {
     Backends::new().hub()
 }
+
+/// A metric exporter that discards what it is given.
+#[derive(Debug)]
+struct DiscardMetrics;
+
+impl opentelemetry_sdk::metrics::exporter::PushMetricExporter for DiscardMetrics {
+    async fn export(
+        &self,
+        _metrics: &opentelemetry_sdk::metrics::data::ResourceMetrics,
+    ) -> OTelSdkResult {
+        Ok(())
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        Ok(())
+    }
+
+    fn shutdown_with_timeout(&self, _timeout: std::time::Duration) -> OTelSdkResult {
+        Ok(())
+    }
+
+    fn temporality(&self) -> opentelemetry_sdk::metrics::Temporality {
+        opentelemetry_sdk::metrics::Temporality::Cumulative
+    }
+}
+
+/// A meter provider aggregating in memory, exported (and discarded) once an hour: the
+/// benchmarks pay the recording, not an export.
+pub fn discarding_meter_provider() -> opentelemetry_sdk::metrics::SdkMeterProvider {
+    let reader = opentelemetry_sdk::metrics::PeriodicReader::builder(DiscardMetrics)
+        .with_interval(std::time::Duration::from_secs(3600))
+        .build();
+    opentelemetry_sdk::metrics::SdkMeterProvider::builder()
+        .with_reader(reader)
+        .build()
+}

@@ -46,5 +46,18 @@ macro_rules! client_config_methods {
         {
             self.map_config(|config| config.known_methods(methods))
         }
+
+        /// Record metrics with `provider`'s meter; see [`ClientConfig::meter_provider`](otel_sentry_core::ClientConfig::meter_provider).
+        pub fn meter_provider<P>(self, provider: &P) -> Self
+        where
+            P: $crate::__private::opentelemetry::metrics::MeterProvider + ?Sized,
+        {
+            self.map_config(|config| config.meter_provider(provider))
+        }
+
+        /// Record the HTTP duration metric or not; see [`ClientConfig::metrics`](otel_sentry_core::ClientConfig::metrics).
+        pub fn metrics(self, enabled: bool) -> Self {
+            self.map_config(|config| config.metrics(enabled))
+        }
     };
 }

@@ -85,5 +85,23 @@ macro_rules! correlation_config_methods {
         pub fn fingerprint_by_trace(self, enabled: bool) -> Self {
             self.map_config(|config| config.fingerprint_by_trace(enabled))
         }
+
+        /// Record metrics with `provider`'s meter; see [`CorrelationConfig::meter_provider`](otel_sentry_core::CorrelationConfig::meter_provider).
+        pub fn meter_provider<P>(self, provider: &P) -> Self
+        where
+            P: $crate::__private::opentelemetry::metrics::MeterProvider + ?Sized,
+        {
+            self.map_config(|config| config.meter_provider(provider))
+        }
+
+        /// Record the HTTP duration metric or not; see [`CorrelationConfig::metrics`](otel_sentry_core::CorrelationConfig::metrics).
+        pub fn metrics(self, enabled: bool) -> Self {
+            self.map_config(|config| config.metrics(enabled))
+        }
+
+        /// Count `http.server.active_requests`; see [`CorrelationConfig::active_requests`](otel_sentry_core::CorrelationConfig::active_requests).
+        pub fn active_requests(self, enabled: bool) -> Self {
+            self.map_config(|config| config.active_requests(enabled))
+        }
     };
 }

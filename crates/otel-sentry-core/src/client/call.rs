@@ -51,6 +51,7 @@ use crate::http::interned_names::RouteNames;
 use crate::http::request_view::HttpVersion;
 use crate::http::server_address::{default_port, parse_authority};
 use crate::http::url_full::redacted_url;
+use crate::metrics::client_duration::ClientTimer;
 use crate::names::{
     CANCELLED, SENTRY_EVENT_ID_ATTRIBUTE, SENTRY_EVENT_URL_ATTRIBUTE, URL_TEMPLATE_ATTRIBUTE,
 };
@@ -104,6 +105,8 @@ pub struct ClientCall {
     url: StringValue,
     /// The URL as sent, when `url.full` differs from it: error messages quote it.
     sent_url: Option<Box<str>>,
+    /// The clock of `http.client.request.duration`; `None` when metrics are off.
+    timer: Option<ClientTimer>,
     ended: bool,
 }
 
@@ -144,12 +147,19 @@ impl ClientConfig {
                 original.clone(),
             ));
         }
-        if let Some((host, port)) = server_of(request.url) {
-            attributes.push(KeyValue::new(SERVER_ADDRESS, self.host_names.get(host)));
+        let server = server_of(request.url).map(|(host, port)| (self.host_names.get(host), port));
+        if let Some((host, port)) = &server {
+            attributes.push(KeyValue::new(SERVER_ADDRESS, host.clone()));
             if let Some(port) = port {
-                attributes.push(KeyValue::new(SERVER_PORT, i64::from(port)));
+                attributes.push(KeyValue::new(SERVER_PORT, i64::from(*port)));
             }
         }
+        let timer = ClientTimer::start(
+            &self.metrics,
+            method_value.clone(),
+            scheme_of(request.url),
+            server,
+        );
         let (url, sent_url) = match url_full {
             Cow::Borrowed(url) => (StringValue::from(Arc::<str>::from(url)), None),
             Cow::Owned(redacted) => (StringValue::from(redacted), Some(request.url.into())),
@@ -169,6 +179,7 @@ impl ClientConfig {
             method: method_value,
             url,
             sent_url,
+            timer,
             ended: false,
         }
     }
@@ -228,6 +239,10 @@ impl ClientCall {
             }
         }
         span.end();
+        if let Some(timer) = self.timer.take() {
+            let error_type = (status >= 400).then(|| Cow::Owned(status.to_string()));
+            timer.record(Some(status), error_type);
+        }
         self.leave_breadcrumb(Some(status));
         report
     }
@@ -249,6 +264,9 @@ impl ClientCall {
         span.add_event("exception", exception.into_attributes());
         span.set_status(Status::error(description));
         span.end();
+        if let Some(timer) = self.timer.take() {
+            timer.record(None, Some(Cow::Owned(error_type.to_owned())));
+        }
         self.leave_breadcrumb(None);
     }
 
@@ -295,7 +313,19 @@ impl Drop for ClientCall {
             span.set_attribute(KeyValue::new(ERROR_TYPE, CANCELLED));
             span.set_status(Status::error("request cancelled before a response arrived"));
             span.end();
+            if let Some(timer) = self.timer.take() {
+                timer.record(None, Some(Cow::Borrowed(CANCELLED)));
+            }
         }
+    }
+}
+
+/// `url.scheme` of an absolute URL: `https` or `http` (what the HTTP clients send), as a
+/// static string so the metric's attribute set stays bounded.
+fn scheme_of(url: &str) -> &'static str {
+    match url.split_once("://") {
+        Some((scheme, _)) if scheme.eq_ignore_ascii_case("https") => "https",
+        _ => "http",
     }
 }
 

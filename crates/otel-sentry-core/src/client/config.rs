@@ -3,11 +3,13 @@
 use std::fmt;
 
 use opentelemetry::Context;
+use opentelemetry::metrics::MeterProvider;
 use opentelemetry::trace::{Span, SpanBuilder, Tracer};
 
 use crate::http::http_method::KnownMethods;
 use crate::http::interned_names::InternedValues;
 use crate::http::query_redaction::SensitiveQueryParams;
+use crate::metrics::instruments::HttpMetrics;
 use crate::sentry::event_link::EventLink;
 use crate::span_tracer::SpanTracer;
 
@@ -34,6 +36,7 @@ pub struct ClientConfig {
     pub(crate) breadcrumbs: bool,
     pub(crate) sensitive_query_params: SensitiveQueryParams,
     pub(crate) known_methods: KnownMethods,
+    pub(crate) metrics: HttpMetrics,
 
     pub(crate) host_names: InternedValues,
 }
@@ -46,6 +49,7 @@ impl Default for ClientConfig {
             breadcrumbs: true,
             sensitive_query_params: SensitiveQueryParams::default(),
             known_methods: KnownMethods::default(),
+            metrics: HttpMetrics::default(),
             host_names: InternedValues::default(),
         }
     }
@@ -107,6 +111,21 @@ impl ClientConfig {
         self
     }
 
+    /// Record `http.client.request.duration` with `provider`'s meter instead of the global
+    /// meter provider's (looked up at the first call).
+    pub fn meter_provider<P: MeterProvider + ?Sized>(mut self, provider: &P) -> Self {
+        self.metrics = HttpMetrics::from_provider(provider).enabled(self.metrics.is_enabled());
+        self
+    }
+
+    /// Record `http.client.request.duration`, timed to the response head, with the span's
+    /// method, scheme, server address and port, status and `error.type` (default: on; it
+    /// records nothing until a meter provider is installed).
+    pub fn metrics(mut self, enabled: bool) -> Self {
+        self.metrics = self.metrics.enabled(enabled);
+        self
+    }
+
     /// Starts a span with the configured tracer; returns `parent_cx` holding it.
     pub(crate) fn start_span(&self, builder: SpanBuilder, parent_cx: &Context) -> Context {
         self.tracer.start(builder, parent_cx)
@@ -128,6 +147,7 @@ impl fmt::Debug for ClientConfig {
             .field("breadcrumbs", &self.breadcrumbs)
             .field("sensitive_query_params", &self.sensitive_query_params)
             .field("known_methods", &self.known_methods)
+            .field("metrics", &self.metrics.is_enabled())
             .finish()
     }
 }

@@ -5,6 +5,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use opentelemetry::Context;
+use opentelemetry::metrics::MeterProvider;
 use opentelemetry::trace::{Span, SpanBuilder, Tracer};
 use sentry_core::Hub;
 
@@ -14,6 +15,7 @@ use crate::http::forwarded::TrustedProxies;
 use crate::http::http_method::KnownMethods;
 use crate::http::interned_names::InternedValues;
 use crate::http::query_redaction::SensitiveQueryParams;
+use crate::metrics::instruments::HttpMetrics;
 use crate::propagation::inbound_trust::InboundTrust;
 use crate::sentry::event_link::EventLink;
 use crate::span_tracer::SpanTracer;
@@ -53,6 +55,7 @@ pub struct CorrelationConfig {
     pub(crate) known_methods: KnownMethods,
     pub(crate) cascade_policy: CascadePolicy,
     pub(crate) fingerprint_by_trace: bool,
+    pub(crate) metrics: HttpMetrics,
 
     pub(crate) host_names: InternedValues,
     pub(crate) user_agents: InternedValues,
@@ -74,6 +77,7 @@ impl Default for CorrelationConfig {
             known_methods: KnownMethods::default(),
             cascade_policy: CascadePolicy::default(),
             fingerprint_by_trace: false,
+            metrics: HttpMetrics::default(),
             host_names: InternedValues::default(),
             user_agents: InternedValues::default(),
             client_addresses: InternedValues::default(),
@@ -203,6 +207,31 @@ impl CorrelationConfig {
         self
     }
 
+    /// Record `http.server.request.duration` with `provider`'s meter instead of the global
+    /// meter provider's (looked up at the first request).
+    pub fn meter_provider<P: MeterProvider + ?Sized>(mut self, provider: &P) -> Self {
+        let active_requests = self.metrics.active_requests;
+        self.metrics = HttpMetrics::from_provider(provider).enabled(self.metrics.is_enabled());
+        self.metrics.active_requests = active_requests;
+        self
+    }
+
+    /// Record `http.server.request.duration`, timed to the end of the response body, with
+    /// the span's method, scheme, protocol, status, route template and `error.type`
+    /// (default: on; it records nothing until a meter provider is installed).
+    pub fn metrics(mut self, enabled: bool) -> Self {
+        self.metrics = self.metrics.enabled(enabled);
+        self
+    }
+
+    /// Also count `http.server.active_requests`, by method and scheme, from the start of a
+    /// request to the end of its span (default: off, opt-in as in the conventions; needs
+    /// [`metrics`](Self::metrics) on).
+    pub fn active_requests(mut self, enabled: bool) -> Self {
+        self.metrics.active_requests = enabled;
+        self
+    }
+
     /// Starts a span with the configured tracer; returns `parent_cx` holding it.
     pub(crate) fn start_span(&self, builder: SpanBuilder, parent_cx: &Context) -> Context {
         self.tracer.start(builder, parent_cx)
@@ -236,6 +265,14 @@ impl fmt::Debug for CorrelationConfig {
             .field("known_methods", &self.known_methods)
             .field("cascade_policy", &self.cascade_policy)
             .field("fingerprint_by_trace", &self.fingerprint_by_trace)
+            .field(
+                "metrics",
+                &match (self.metrics.is_enabled(), self.metrics.is_set()) {
+                    (false, _) => "off",
+                    (true, true) => "set",
+                    (true, false) => "global",
+                },
+            )
             .finish()
     }
 }

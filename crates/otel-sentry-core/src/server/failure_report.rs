@@ -43,13 +43,15 @@ pub(crate) enum Failure<'a> {
 ///
 /// Returns the event that stands for the failure, for the response header and the
 /// adapters: the root event for a suppressed or grouped cascade, else the event captured
-/// (when Sentry accepted one).
+/// (when Sentry accepted one); and, when `keep_error_type` (metrics record it), the
+/// `error.type` given the span: copied only then, as it costs an allocation.
 pub(crate) fn report(
     config: &CorrelationConfig,
     hub: Option<&Arc<Hub>>,
     cx: &Context,
     failure: Failure<'_>,
-) -> Option<Uuid> {
+    keep_error_type: bool,
+) -> (Option<Uuid>, Option<Cow<'static, str>>) {
     let span = cx.span();
     let cascade = request_state::root_event(cx)
         .map(|root| (root, config.cascade_policy))
@@ -119,6 +121,7 @@ pub(crate) fn report(
     };
     let root = cascade.map(|(root, _)| root);
     let span_event_id = own_event_id.or(root);
+    let kept = keep_error_type.then(|| error_type.clone());
     server_span::record_failure(config, &span, error_type, exception, span_event_id);
     if let Some(root) = root {
         span.set_attribute(KeyValue::new(SENTRY_CASCADE_ATTRIBUTE, true));
@@ -129,7 +132,7 @@ pub(crate) fn report(
             ));
         }
     }
-    root.or(own_event_id)
+    (root.or(own_event_id), kept)
 }
 
 /// `event` fingerprinted to group with its trace's other events; a cascade's tagged with

@@ -18,6 +18,7 @@ use crate::failure::handler_error::HandlerError;
 use crate::http::http_method::RecordedMethod;
 use crate::http::interned_names::RouteNames;
 use crate::http::route_lookup::RouteLookup;
+use crate::names::CLIENT_DISCONNECT;
 use crate::server::failure_report::Failure;
 use crate::server::panic::CaughtPanic;
 use crate::server::request_scope::RequestScope;
@@ -95,6 +96,9 @@ impl ServerRequest {
         span.set_attribute(KeyValue::new(HTTP_ROUTE, route.clone()));
         if let Some(stamp) = RequestState::stamp_of(&self.scope.cx) {
             let _ = stamp.route.set(route.clone());
+        }
+        if let Some(timer) = &mut self.scope.timer {
+            timer.set_route(route.clone());
         }
         self.route = Some(route);
     }
@@ -183,6 +187,7 @@ impl ServerRequest {
         let span = self.scope.cx.span();
         self.scope.report(Failure::Error(error));
         span.end();
+        self.scope.record_duration(None, None);
     }
 
     fn into_response(
@@ -216,6 +221,7 @@ impl Drop for ServerRequest {
             let span = self.scope.cx.span();
             server_span::record_client_disconnect(&span, false);
             span.end();
+            self.scope.record_duration(None, Some(CLIENT_DISCONNECT));
         }
     }
 }

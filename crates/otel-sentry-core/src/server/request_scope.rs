@@ -10,6 +10,7 @@ use opentelemetry::Context;
 use sentry_core::Hub;
 use sentry_core::types::Uuid;
 
+use crate::metrics::server_duration::ServerTimer;
 use crate::server::config::CorrelationConfig;
 use crate::server::failure_report::{self, Failure};
 use crate::server::panic::CaughtPanic;
@@ -19,6 +20,9 @@ pub(crate) struct RequestScope {
     pub(crate) config: Arc<CorrelationConfig>,
     pub(crate) cx: Context,
     pub(crate) hub: Option<Arc<Hub>>,
+    /// The clock of `http.server.request.duration`; `None` when metrics are off or the
+    /// duration was recorded.
+    pub(crate) timer: Option<ServerTimer>,
 }
 
 impl RequestScope {
@@ -35,7 +39,30 @@ impl RequestScope {
 
     /// Reports `failure` of the request once; see [`failure_report`].
     pub(crate) fn report(&self, failure: Failure<'_>) -> Option<Uuid> {
-        failure_report::report(&self.config, self.hub.as_ref(), &self.cx, failure)
+        let (event_id, error_type) = failure_report::report(
+            &self.config,
+            self.hub.as_ref(),
+            &self.cx,
+            failure,
+            self.timer.is_some(),
+        );
+        if let (Some(timer), Some(error_type)) = (&self.timer, error_type) {
+            timer.set_error_type(error_type);
+        }
+        event_id
+    }
+
+    /// Records the request's duration, once, as its span ends: with the response's
+    /// `status` when one was sent, and `fallback_error` as `error.type` when no failure
+    /// was reported (a client disconnect).
+    pub(crate) fn record_duration(
+        &mut self,
+        status: Option<u16>,
+        fallback_error: Option<&'static str>,
+    ) {
+        if let Some(timer) = self.timer.take() {
+            timer.record(status, fallback_error);
+        }
     }
 
     /// Moves the scope out, leaving an empty context and no hub behind.
@@ -44,6 +71,7 @@ impl RequestScope {
             config: Arc::clone(&self.config),
             cx: mem::take(&mut self.cx),
             hub: self.hub.take(),
+            timer: self.timer.take(),
         }
     }
 }

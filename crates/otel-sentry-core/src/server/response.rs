@@ -11,7 +11,7 @@ use sentry_core::types::Uuid;
 
 use crate::codecs::{hex, tracestate};
 use crate::failure::handler_error::HandlerError;
-use crate::names::SENTRY_EVENT_ID_HEADER;
+use crate::names::{CLIENT_DISCONNECT, SENTRY_EVENT_ID_HEADER};
 use crate::propagation::outgoing_trace;
 use crate::server::failure_report::Failure;
 use crate::server::request_scope::RequestScope;
@@ -140,6 +140,7 @@ impl ResponseInProgress {
                     let span = self.scope.cx.span();
                     self.scope.report(Failure::Panic(&panic));
                     span.end();
+                    self.scope.record_duration(Some(self.status), None);
                 }
                 resume_unwind(panic.into_payload())
             }
@@ -150,6 +151,7 @@ impl ResponseInProgress {
     pub fn finish(mut self) {
         self.ended = true;
         self.scope.cx.span().end();
+        self.scope.record_duration(Some(self.status), None);
     }
 
     /// The body failed: a failure (Sentry event, exception on the span), then the span ends.
@@ -163,6 +165,7 @@ impl ResponseInProgress {
             self.scope.report(Failure::Error(error));
         }
         span.end();
+        self.scope.record_duration(Some(self.status), None);
     }
 }
 
@@ -172,6 +175,8 @@ impl Drop for ResponseInProgress {
             let span = self.scope.cx.span();
             server_span::record_client_disconnect(&span, self.failed);
             span.end();
+            self.scope
+                .record_duration(Some(self.status), Some(CLIENT_DISCONNECT));
         }
     }
 }

@@ -15,6 +15,7 @@ use crate::http::interned_names::RouteNames;
 use crate::http::request_headers::KnownHeaders;
 use crate::http::request_view::RequestView;
 use crate::http::server_address::{default_port, parse_authority};
+use crate::metrics::server_duration::ServerTimer;
 use crate::propagation::incoming_trace::IncomingTrace;
 use crate::sentry::binding::{RequestData, RequestStamp};
 use crate::server::config::CorrelationConfig;
@@ -132,6 +133,13 @@ impl ServerRequest {
                 config: Arc::clone(config),
                 cx,
                 hub,
+                timer: ServerTimer::start(
+                    &config.metrics,
+                    method.attribute(),
+                    scheme,
+                    request.version.protocol_version(),
+                    route.clone(),
+                ),
             },
             method,
             route,

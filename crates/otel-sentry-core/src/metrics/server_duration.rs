@@ -1,0 +1,120 @@
+//! `http.server.request.duration`: a request's time from its start to the end of its
+//! span (the end of the body, a failure without a response, a client disconnect), with
+//! the span's route and attributes.
+//!
+//! The contrib middlewares stop the clock at the response head, which undercounts a
+//! streamed body; this one stops where the span stops. The attribute set stays bounded:
+//! `http.route` is a template or absent, never the path; a method outside the known ones
+//! is `_OTHER`. The attributes are built on the stack from shared strings, so recording
+//! allocates nothing of ours.
+
+use std::borrow::Cow;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use opentelemetry::metrics::Histogram;
+use opentelemetry::{KeyValue, StringValue};
+use opentelemetry_semantic_conventions::attribute::{
+    ERROR_TYPE, HTTP_REQUEST_METHOD, HTTP_RESPONSE_STATUS_CODE, HTTP_ROUTE, NETWORK_PROTOCOL_NAME,
+    NETWORK_PROTOCOL_VERSION, URL_SCHEME,
+};
+
+use crate::metrics::active_requests::ActiveRequest;
+use crate::metrics::instruments::HttpMetrics;
+
+/// Attributes a server request's duration can carry.
+const MAX_ATTRIBUTES: usize = 7;
+
+/// A started request's clock and the attributes its duration is recorded with.
+pub(crate) struct ServerTimer {
+    histogram: Histogram<f64>,
+    started: Instant,
+    method: StringValue,
+    scheme: &'static str,
+    version: &'static str,
+    route: Option<StringValue>,
+    /// The `error.type` the span was last given, when the request failed. A lock, not a
+    /// cell: a request's scope moves between threads and is shared by reference while its
+    /// failure is reported; it is taken only on failures.
+    error_type: Mutex<Option<Cow<'static, str>>>,
+    /// The request's count in `http.server.active_requests`, when opted in: taken back
+    /// when the timer records or is dropped. Boxed: one allocation for those who opt in,
+    /// rather than its attributes inline in every request's future and body.
+    _active: Option<Box<ActiveRequest>>,
+}
+
+impl ServerTimer {
+    /// Starts the clock, unless `metrics` are off.
+    pub(crate) fn start(
+        metrics: &HttpMetrics,
+        method: StringValue,
+        scheme: &'static str,
+        version: &'static str,
+        route: Option<StringValue>,
+    ) -> Option<Self> {
+        let instruments = metrics.instruments()?;
+        let active = metrics.active_requests.then(|| {
+            Box::new(ActiveRequest::start(
+                &instruments.active_requests,
+                method.clone(),
+                scheme,
+            ))
+        });
+        Some(ServerTimer {
+            histogram: instruments.server_duration.clone(),
+            started: Instant::now(),
+            method,
+            scheme,
+            version,
+            route,
+            error_type: Mutex::new(None),
+            _active: active,
+        })
+    }
+
+    /// Names the request's route template, as the span is renamed.
+    pub(crate) fn set_route(&mut self, route: StringValue) {
+        self.route = Some(route);
+    }
+
+    /// Remembers the `error.type` the span was given; the last one stands, as on the span.
+    pub(crate) fn set_error_type(&self, error_type: Cow<'static, str>) {
+        if let Ok(mut slot) = self.error_type.lock() {
+            *slot = Some(error_type);
+        }
+    }
+
+    /// Records the duration now, with the response's `status` when one was sent and
+    /// `fallback_error` as `error.type` when no failure named one (a client disconnect).
+    pub(crate) fn record(self, status: Option<u16>, fallback_error: Option<&'static str>) {
+        let elapsed = self.started.elapsed().as_secs_f64();
+        let error_type = self
+            .error_type
+            .into_inner()
+            .ok()
+            .flatten()
+            .or(fallback_error.map(Cow::Borrowed));
+        // A fixed array sliced to the attributes present: no allocation. The filler is
+        // never read past `len`.
+        let mut attributes: [KeyValue; MAX_ATTRIBUTES] =
+            std::array::from_fn(|_| KeyValue::new(NETWORK_PROTOCOL_NAME, "http"));
+        attributes[0] = KeyValue::new(HTTP_REQUEST_METHOD, self.method);
+        attributes[1] = KeyValue::new(URL_SCHEME, self.scheme);
+        attributes[2] = KeyValue::new(NETWORK_PROTOCOL_NAME, "http");
+        attributes[3] = KeyValue::new(NETWORK_PROTOCOL_VERSION, self.version);
+        let mut len = 4;
+        if let Some(status) = status {
+            attributes[len] = KeyValue::new(HTTP_RESPONSE_STATUS_CODE, i64::from(status));
+            len += 1;
+        }
+        if let Some(route) = self.route {
+            attributes[len] = KeyValue::new(HTTP_ROUTE, route);
+            len += 1;
+        }
+        if let Some(error_type) = error_type {
+            attributes[len] = KeyValue::new(ERROR_TYPE, error_type);
+            len += 1;
+        }
+        self.histogram.record(elapsed, &attributes[..len]);
+    }
+}
