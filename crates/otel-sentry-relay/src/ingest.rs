@@ -130,6 +130,18 @@ fn throttled() -> Response {
         .into_response()
 }
 
+/// After an answer is decided: the events it accepted are held, a refusal is counted
+/// (a throttle is counted apart).
+async fn settle(relay: &Relay, answer: Response, to_hold: Vec<HeldEvent>) -> Response {
+    for event in to_hold {
+        relay.hold(event).await;
+    }
+    if answer.status().is_client_error() && answer.status() != StatusCode::TOO_MANY_REQUESTS {
+        bump(&relay.stats.rejected);
+    }
+    answer
+}
+
 async fn envelope(
     State(relay): State<Arc<Relay>>,
     Path(project_id): Path<String>,
@@ -139,13 +151,7 @@ async fn envelope(
 ) -> Response {
     let mut to_hold = Vec::new();
     let answer = accept_envelope(&relay, project_id, query, &headers, &body, &mut to_hold);
-    for event in to_hold {
-        relay.hold(event).await;
-    }
-    if answer.status().is_client_error() && answer.status() != StatusCode::TOO_MANY_REQUESTS {
-        bump(&relay.stats.rejected);
-    }
-    answer
+    settle(&relay, answer, to_hold).await
 }
 
 fn accept_envelope(
@@ -264,13 +270,7 @@ async fn store(
 ) -> Response {
     let mut to_hold = Vec::new();
     let answer = accept_store(&relay, project_id, query, &headers, &body, &mut to_hold);
-    for event in to_hold {
-        relay.hold(event).await;
-    }
-    if answer.status().is_client_error() && answer.status() != StatusCode::TOO_MANY_REQUESTS {
-        bump(&relay.stats.rejected);
-    }
-    answer
+    settle(&relay, answer, to_hold).await
 }
 
 fn accept_store(
