@@ -3,20 +3,26 @@
 
 use std::time::Duration;
 
-use opentelemetry_sdk::trace::SdkTracerProvider;
+use std::sync::Arc;
+
+use opentelemetry_sdk::metrics::SdkMeterProvider;
+use opentelemetry_sdk::trace::{SdkTracerProvider, SpanProcessor};
 use otel_sentry_core::CorrelationPropagator;
 use sentry::ClientOptions;
 
 use crate::error::InitError;
-use crate::guard::TelemetryGuard;
+use crate::guard::{SentryClient, TelemetryGuard};
+use crate::metric_export;
+use crate::otlp_env::{OtlpFromEnv, Signal};
 use crate::sentry_client;
 use crate::sentry_otlp_endpoint::SentryOtlpEndpoint;
-use crate::span_export::{self, OtlpFromEnv};
+use crate::span_export::{self, AddProcessor};
 
 /// Sentry's default `shutdown_timeout`, for both SDKs.
 const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// The setup, part by part; [`install`](Init::install) runs it.
+/// The setup, part by part; [`install`](Init::install) runs it for the process,
+/// [`build`](Init::build) for one service among several in a process.
 ///
 /// ```no_run
 /// let _telemetry = otel_sentry_init::Init::new()
@@ -25,11 +31,14 @@ const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(2);
 /// # Ok::<(), otel_sentry_init::InitError>(())
 /// ```
 #[derive(Default)]
-#[must_use = "an Init does nothing until install() runs it"]
+#[must_use = "an Init does nothing until install() or build() runs it"]
 pub struct Init {
     sentry_options: Option<ClientOptions>,
     tracer_provider: Option<SdkTracerProvider>,
+    span_processors: Vec<AddProcessor>,
+    meter_provider: Option<SdkMeterProvider>,
     otlp_from_env: bool,
+    metrics_from_env: bool,
     spans_to_sentry: Option<bool>,
     shutdown_timeout: Option<Duration>,
     service_name: Option<String>,
@@ -48,6 +57,7 @@ impl Init {
     pub fn new() -> Self {
         Self {
             otlp_from_env: true,
+            metrics_from_env: true,
             ..Self::default()
         }
     }
@@ -65,6 +75,34 @@ impl Init {
     /// from `OTEL_EXPORTER_OTLP_*` nor to Sentry), and the guard shuts it down.
     pub fn tracer_provider(mut self, provider: SdkTracerProvider) -> Self {
         self.tracer_provider = Some(provider);
+        self
+    }
+
+    /// A span processor beside the exporters, on the provider `Init` builds: the SDK's
+    /// `SimpleSpanProcessor` over an in-memory exporter in a test or a demo, a processor
+    /// that enriches spans. Refused with an own [`tracer_provider`](Init::tracer_provider),
+    /// which is built already.
+    pub fn span_processor(mut self, processor: impl SpanProcessor + 'static) -> Self {
+        self.span_processors.push(Box::new(move |builder| {
+            builder.with_span_processor(processor)
+        }));
+        self
+    }
+
+    /// Own meter provider, installed globally as it is (the layers' HTTP metrics use the
+    /// global one unless configured otherwise); the guard shuts it down.
+    pub fn meter_provider(mut self, provider: SdkMeterProvider) -> Self {
+        self.meter_provider = Some(provider);
+        self
+    }
+
+    /// Whether to build a meter provider exporting to the OTLP endpoint when the
+    /// environment asks for metrics (default: yes): `OTEL_METRICS_EXPORTER=otlp`, or
+    /// `OTEL_EXPORTER_OTLP_[METRICS_]ENDPOINT` set, unless `OTEL_METRICS_EXPORTER=none`.
+    /// Without one, the global meter provider stays OpenTelemetry's no-op and the layers
+    /// record nothing.
+    pub fn metrics(mut self, enabled: bool) -> Self {
+        self.metrics_from_env = enabled;
         self
     }
 
@@ -107,10 +145,53 @@ impl Init {
         self
     }
 
-    /// Sets up both SDKs, installs the tracer provider and [`CorrelationPropagator`]
-    /// globally and binds the Sentry client to the main hub. Fails, having installed
-    /// nothing, on a malformed `SENTRY_DSN` or OTLP endpoint.
+    /// Sets up both SDKs, installs the tracer provider (and a meter provider, when there
+    /// is one) and [`CorrelationPropagator`] globally and binds the Sentry client to the
+    /// main hub. Fails, having installed nothing, on a malformed `SENTRY_DSN` or OTLP
+    /// endpoint.
     pub fn install(self) -> Result<TelemetryGuard, InitError> {
+        let parts = self.prepare()?;
+        opentelemetry::global::set_tracer_provider(parts.provider.clone());
+        if let Some(meter_provider) = &parts.meter_provider {
+            opentelemetry::global::set_meter_provider(meter_provider.clone());
+        }
+        opentelemetry::global::set_text_map_propagator(CorrelationPropagator::new());
+        let guard = sentry::init(parts.options);
+        // `sentry::init` bound its client to this thread's hub a moment ago.
+        let client = sentry::Hub::current()
+            .client()
+            .unwrap_or_else(|| Arc::new(sentry::Client::from(ClientOptions::default())));
+        Ok(TelemetryGuard {
+            sentry: SentryClient {
+                client,
+                _init_guard: Some(guard),
+            },
+            provider: parts.provider,
+            meter_provider: parts.meter_provider,
+            shutdown_timeout: parts.shutdown_timeout,
+        })
+    }
+
+    /// Sets up both SDKs as [`install`](Init::install) does but installs nothing
+    /// globally: for several services in one process (a demo, a test), each with its own
+    /// provider and client. Give the guard's
+    /// [`tracer_provider`](TelemetryGuard::tracer_provider)'s tracer and a hub over its
+    /// [`sentry_client`](TelemetryGuard::sentry_client) to the service's layers.
+    pub fn build(self) -> Result<TelemetryGuard, InitError> {
+        let parts = self.prepare()?;
+        Ok(TelemetryGuard {
+            sentry: SentryClient {
+                client: Arc::new(sentry::Client::from(parts.options)),
+                _init_guard: None,
+            },
+            provider: parts.provider,
+            meter_provider: parts.meter_provider,
+            shutdown_timeout: parts.shutdown_timeout,
+        })
+    }
+
+    /// Every part built, nothing installed.
+    fn prepare(self) -> Result<Parts, InitError> {
         let mut options = self.sentry_options.unwrap_or_default();
         let shutdown_timeout = self.shutdown_timeout.unwrap_or(
             // `ClientOptions::default()` has Sentry's 2 s; own options may say otherwise.
@@ -128,21 +209,25 @@ impl Init {
             }
         }
         let options = sentry_client::complete(options, shutdown_timeout);
+        let service_name = self.service_name.as_deref();
 
         let provider = match self.tracer_provider {
             Some(provider) => {
                 if self.spans_to_sentry == Some(true) {
-                    match part(lenient, "spans to Sentry", || {
+                    part(lenient, "spans to Sentry", || {
                         Err::<(), _>(InitError::SpansToSentryWithOwnProvider)
-                    })? {
-                        Outcome::Ready(()) | Outcome::Off => {}
-                    }
+                    })?;
+                }
+                if !self.span_processors.is_empty() {
+                    part(lenient, "span processors", || {
+                        Err::<(), _>(InitError::SpanProcessorWithOwnProvider)
+                    })?;
                 }
                 provider
             }
             None => {
                 let from_env = if self.otlp_from_env {
-                    OtlpFromEnv::read()
+                    OtlpFromEnv::read(Signal::Traces)
                 } else {
                     OtlpFromEnv::Disabled
                 };
@@ -172,19 +257,40 @@ impl Init {
                         exporters.push(exporter);
                     }
                 }
-                span_export::provider(exporters, self.service_name.as_deref())
+                span_export::provider(exporters, self.span_processors, service_name)
             }
         };
 
-        opentelemetry::global::set_tracer_provider(provider.clone());
-        opentelemetry::global::set_text_map_propagator(CorrelationPropagator::new());
-        let sentry = sentry::init(options);
-        Ok(TelemetryGuard {
-            sentry,
+        let meter_provider = match self.meter_provider {
+            Some(provider) => Some(provider),
+            None if self.metrics_from_env
+                && OtlpFromEnv::read(Signal::Metrics) == OtlpFromEnv::Configured =>
+            {
+                match part(lenient, "OTLP metrics", || {
+                    metric_export::env_meter_provider(shutdown_timeout, service_name)
+                })? {
+                    Outcome::Ready(provider) => Some(provider),
+                    Outcome::Off => None,
+                }
+            }
+            None => None,
+        };
+
+        Ok(Parts {
+            options,
             provider,
+            meter_provider,
             shutdown_timeout,
         })
     }
+}
+
+/// What [`Init::prepare`] built.
+struct Parts {
+    options: ClientOptions,
+    provider: SdkTracerProvider,
+    meter_provider: Option<SdkMeterProvider>,
+    shutdown_timeout: Duration,
 }
 
 /// Runs a part's setup: its error returned, or (lenient) logged with the part off.
@@ -214,7 +320,13 @@ impl std::fmt::Debug for Init {
                 "tracer_provider",
                 &self.tracer_provider.as_ref().map(|_| "set"),
             )
+            .field("span_processors", &self.span_processors.len())
+            .field(
+                "meter_provider",
+                &self.meter_provider.as_ref().map(|_| "set"),
+            )
             .field("otlp", &self.otlp_from_env)
+            .field("metrics", &self.metrics_from_env)
             .field("spans_to_sentry", &self.spans_to_sentry)
             .field("shutdown_timeout", &self.shutdown_timeout)
             .field("service_name", &self.service_name)

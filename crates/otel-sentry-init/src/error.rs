@@ -33,4 +33,10 @@ pub enum InitError {
         "spans to Sentry were asked for with an own tracer provider: add an exporter to SentryOtlpEndpoint to that provider instead"
     )]
     SpansToSentryWithOwnProvider,
+    /// Span processors were given together with an own tracer provider, which is built
+    /// already: add them to that provider instead.
+    #[error(
+        "span processors were given with an own tracer provider: add them to that provider instead"
+    )]
+    SpanProcessorWithOwnProvider,
 }

@@ -10,6 +10,7 @@
 //! | tracer provider | the SDK's, installed globally, a batch processor per exporter | `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG`, `OTEL_BSP_*` (read by the SDK) |
 //! | OTLP/HTTP exporter | protobuf over HTTP | `OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT`, `_HEADERS`, `_TIMEOUT`, `_COMPRESSION` (read by opentelemetry-otlp); `OTEL_TRACES_EXPORTER=none` or `otlp` |
 //! | spans to Sentry | an OTLP/HTTP exporter to the DSN's project ([`SentryOtlpEndpoint`]) | on by default when a DSN is set and no OTLP endpoint is; [`Init::spans_to_sentry`] |
+//! | meter provider | the SDK's, installed globally, a periodic reader over an OTLP/HTTP exporter, when the environment asks for metrics (the layers' `http.server.request.duration` and `http.client.request.duration` go there) | `OTEL_METRICS_EXPORTER=otlp` or `OTEL_EXPORTER_OTLP_[METRICS_]ENDPOINT`; `OTEL_METRICS_EXPORTER=none`; `OTEL_METRIC_EXPORT_INTERVAL` |
 //! | propagator | [`CorrelationPropagator`](otel_sentry_core::CorrelationPropagator), installed globally | |
 //!
 //! With nothing set, everything still runs: Sentry has no DSN and drops events, spans get
@@ -29,6 +30,8 @@
 mod builder;
 mod error;
 mod guard;
+mod metric_export;
+mod otlp_env;
 mod sentry_client;
 mod sentry_otlp_endpoint;
 mod span_export;
@@ -55,8 +58,12 @@ pub fn init() -> TelemetryGuard {
 fn unreachable_lenient(error: InitError) -> TelemetryGuard {
     tracing::warn!(target: "otel_sentry::init", %error, "telemetry off");
     TelemetryGuard {
-        sentry: sentry::init(sentry::ClientOptions::default()),
+        sentry: guard::SentryClient {
+            client: std::sync::Arc::new(sentry::Client::from(sentry::ClientOptions::default())),
+            _init_guard: None,
+        },
         provider: opentelemetry_sdk::trace::SdkTracerProvider::builder().build(),
+        meter_provider: None,
         shutdown_timeout: std::time::Duration::ZERO,
     }
 }

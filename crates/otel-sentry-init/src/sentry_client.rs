@@ -33,7 +33,11 @@ pub(crate) fn complete(mut options: ClientOptions, shutdown_timeout: Duration) -
     {
         options.integrations.push(Arc::new(integration));
     }
-    sentry::apply_defaults(options)
+    let mut options = sentry::apply_defaults(options);
+    // The defaults are in now; `sentry::init` applies them again, and would add every
+    // default integration a second time (sentry keeps duplicates: two stack-trace passes).
+    options.default_integrations = false;
+    options
 }
 
 /// `SENTRY_DSN`, parsed; unset or empty is no DSN (Sentry off, as with `sentry::init`).

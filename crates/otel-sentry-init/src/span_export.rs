@@ -12,57 +12,18 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use opentelemetry_otlp::{SpanExporter, WithExportConfig, WithHttpConfig};
-use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::trace::{SdkTracerProvider, TracerProviderBuilder};
 
 use crate::error::InitError;
+use crate::otlp_env::{self, Signal};
 use crate::sentry_otlp_endpoint::{SENTRY_AUTH_HEADER, SentryOtlpEndpoint};
-
-/// Where spans go by the environment alone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum OtlpFromEnv {
-    /// An endpoint variable is set, or `OTEL_TRACES_EXPORTER=otlp` (then the default
-    /// `http://localhost:4318`).
-    Configured,
-    /// Nothing set: no exporter, rather than one failing against a localhost collector that
-    /// is not there. Spans still get ids, so events and headers carry the trace.
-    Unset,
-    /// `OTEL_TRACES_EXPORTER=none`.
-    Disabled,
-}
-
-impl OtlpFromEnv {
-    pub(crate) fn read() -> Self {
-        let set = |name: &str| std::env::var(name).is_ok_and(|value| !value.trim().is_empty());
-        match std::env::var("OTEL_TRACES_EXPORTER")
-            .as_deref()
-            .map(str::trim)
-        {
-            Ok("none") => return Self::Disabled,
-            Ok("otlp") => return Self::Configured,
-            Ok("") | Err(_) => {}
-            Ok(other) => tracing::warn!(
-                target: "otel_sentry::init",
-                exporter = other,
-                "OTEL_TRACES_EXPORTER names an exporter otel-sentry does not build; only otlp (over HTTP/protobuf) and none are"
-            ),
-        }
-        if set("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") || set("OTEL_EXPORTER_OTLP_ENDPOINT") {
-            Self::Configured
-        } else {
-            Self::Unset
-        }
-    }
-}
 
 /// The exporter to the `OTEL_EXPORTER_OTLP_*` endpoint. Its request timeout is
 /// `timeout` unless `OTEL_EXPORTER_OTLP_[TRACES_]TIMEOUT` says otherwise, so the last batch
 /// fits in the guard's shutdown.
 pub(crate) fn env_exporter(timeout: Duration) -> Result<SpanExporter, InitError> {
     let mut builder = SpanExporter::builder().with_http();
-    if std::env::var_os("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT").is_none()
-        && std::env::var_os("OTEL_EXPORTER_OTLP_TIMEOUT").is_none()
-    {
+    if otlp_env::timeout_unset(Signal::Traces) {
         builder = builder.with_timeout(timeout);
     }
     builder.build().map_err(|source| InitError::Exporter {
@@ -93,29 +54,25 @@ pub(crate) fn sentry_exporter(
         })
 }
 
-/// A provider batching to `exporters`, with the default resource (read from the
-/// environment) or, when neither `OTEL_SERVICE_NAME` nor `OTEL_RESOURCE_ATTRIBUTES` names
-/// the service, `service_name` as `service.name`.
+/// A provider batching to `exporters` and running `processors` (added in code), with
+/// [`otlp_env::resource`].
 pub(crate) fn provider(
     exporters: Vec<SpanExporter>,
+    processors: Vec<AddProcessor>,
     service_name: Option<&str>,
 ) -> SdkTracerProvider {
     let mut builder: TracerProviderBuilder = SdkTracerProvider::builder();
     for exporter in exporters {
         builder = builder.with_batch_exporter(exporter);
     }
-    let named_by_env = std::env::var_os("OTEL_SERVICE_NAME").is_some()
-        || std::env::var("OTEL_RESOURCE_ATTRIBUTES").is_ok_and(|attributes| {
-            attributes
-                .split(',')
-                .any(|pair| pair.trim_start().starts_with("service.name="))
-        });
-    if let Some(name) = service_name.filter(|_| !named_by_env) {
-        builder = builder.with_resource(
-            Resource::builder()
-                .with_service_name(name.to_owned())
-                .build(),
-        );
+    for add in processors {
+        builder = add(builder);
     }
-    builder.build()
+    builder
+        .with_resource(otlp_env::resource(service_name))
+        .build()
 }
+
+/// A span processor given to [`Init::span_processor`](crate::Init::span_processor), kept
+/// as the step that adds it: the SDK's builder takes each processor by its own type.
+pub(crate) type AddProcessor = Box<dyn FnOnce(TracerProviderBuilder) -> TracerProviderBuilder>;

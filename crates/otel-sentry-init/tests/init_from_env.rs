@@ -12,7 +12,9 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, Uri};
+use opentelemetry::trace::TracerProvider as _;
 use opentelemetry::trace::{TraceContextExt, Tracer};
+use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::any_value::Value as AnyValue;
 use prost::Message;
@@ -110,6 +112,49 @@ impl Receiver {
     }
 }
 
+impl Receiver {
+    /// The names of the metrics in the OTLP metric requests, each with its resource's
+    /// `service.name`.
+    fn metrics(&self) -> Vec<(String, String)> {
+        self.requests()
+            .into_iter()
+            .filter(|request| request.path == "/v1/metrics")
+            .flat_map(|request| {
+                let decoded = ExportMetricsServiceRequest::decode(request.body.clone())
+                    .expect("an OTLP protobuf body");
+                decoded
+                    .resource_metrics
+                    .into_iter()
+                    .flat_map(|resource_metrics| {
+                        let service = resource_metrics
+                            .resource
+                            .as_ref()
+                            .and_then(|resource| service_name(&resource.attributes))
+                            .unwrap_or_default();
+                        resource_metrics
+                            .scope_metrics
+                            .into_iter()
+                            .flat_map(|scope| scope.metrics)
+                            .map(move |metric| (service.clone(), metric.name))
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+}
+
+fn service_name(attributes: &[opentelemetry_proto::tonic::common::v1::KeyValue]) -> Option<String> {
+    attributes
+        .iter()
+        .find(|attribute| attribute.key == "service.name")
+        .and_then(
+            |attribute| match attribute.value.as_ref()?.value.as_ref()? {
+                AnyValue::StringValue(service) => Some(service.clone()),
+                _ => None,
+            },
+        )
+}
+
 impl Drop for Receiver {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
@@ -174,18 +219,7 @@ fn find_span(
 ) -> Option<(String, String)> {
     requests.iter().find_map(|(_, decoded)| {
         decoded.resource_spans.iter().find_map(|resource_spans| {
-            let service = resource_spans
-                .resource
-                .as_ref()?
-                .attributes
-                .iter()
-                .find(|attribute| attribute.key == "service.name")
-                .and_then(
-                    |attribute| match attribute.value.as_ref()?.value.as_ref()? {
-                        AnyValue::StringValue(service) => Some(service.clone()),
-                        _ => None,
-                    },
-                )?;
+            let service = service_name(&resource_spans.resource.as_ref()?.attributes)?;
             resource_spans
                 .scope_spans
                 .iter()
@@ -254,6 +288,51 @@ fn probe() {
                 .install()
                 .expect("valid");
             opentelemetry::global::tracer("probe").in_span("last-span", |_| {});
+            drop(telemetry);
+            println!("done");
+        }
+        "metrics" => {
+            let telemetry = otel_sentry_init::init();
+            println!("meter_provider={}", telemetry.meter_provider().is_some());
+            // What the layers do: record on the global meter provider. The periodic
+            // reader's interval is 60 s; only the guard's shutdown can export this point.
+            opentelemetry::global::meter("probe")
+                .f64_histogram("probe.duration")
+                .build()
+                .record(0.25, &[]);
+            drop(telemetry);
+            println!("done");
+        }
+        "build" => {
+            // One service among several in a process: nothing is installed globally.
+            let spans = opentelemetry_sdk::trace::InMemorySpanExporter::default();
+            let telemetry = otel_sentry_init::Init::new()
+                .service_name("orders")
+                .span_processor(opentelemetry_sdk::trace::SimpleSpanProcessor::new(
+                    spans.clone(),
+                ))
+                .build()
+                .expect("valid");
+            opentelemetry::global::tracer("probe").in_span("global-span", |cx| {
+                println!("global_span_valid={}", cx.span().span_context().is_valid());
+            });
+            println!("main_hub_bound={}", sentry::Hub::main().client().is_some());
+            let hub = sentry::Hub::new(Some(telemetry.sentry_client()), Default::default());
+            telemetry
+                .tracer_provider()
+                .tracer("probe")
+                .in_span("last-span", |_| {
+                    hub.capture_message("built event", sentry::Level::Error);
+                });
+            let recorded = spans.get_finished_spans().expect("in memory");
+            println!(
+                "in_memory={}",
+                recorded
+                    .iter()
+                    .map(|span| span.name.as_ref())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            );
             drop(telemetry);
             println!("done");
         }
@@ -345,6 +424,28 @@ fn with_only_a_dsn_spans_go_to_sentrys_otlp_endpoint_with_the_key_header() {
         .expect("the event arrived");
     assert!(body.contains(&trace_id), "{body}");
     assert!(body.contains("probe@1"), "{body}");
+    // Each integration once: `sentry::init` applying the defaults a second time would
+    // list (and run) every default integration twice.
+    let event: serde_json::Value = body
+        .lines()
+        .filter_map(|line| serde_json::from_str(line).ok())
+        .find(|item: &serde_json::Value| {
+            item.get("event_id").is_some() && item.get("sdk").is_some()
+        })
+        .expect("the event item");
+    let integrations: Vec<&str> = event["sdk"]["integrations"]
+        .as_array()
+        .expect("the SDK's integrations")
+        .iter()
+        .filter_map(|name| name.as_str())
+        .collect();
+    let mut unique = integrations.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), integrations.len(), "{integrations:?}");
+    for expected in ["otel-sentry-trace-context", "panic", "contexts"] {
+        assert!(integrations.contains(&expected), "{integrations:?}");
+    }
 }
 
 #[test]
@@ -465,4 +566,78 @@ fn otlp_off_ignores_the_endpoint_variable() {
     let endpoint = format!("http://{}", receiver.base);
     run_probe("no-otlp", &[("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint)]);
     assert!(receiver.requests().is_empty(), "{:?}", receiver.requests());
+}
+
+#[test]
+fn metrics_go_to_the_otlp_endpoint_when_the_environment_asks_and_the_last_point_is_flushed() {
+    let receiver = Receiver::start();
+    let endpoint = format!("http://{}", receiver.base);
+    let output = run_probe(
+        "metrics",
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint),
+            ("OTEL_SERVICE_NAME", "probe-service"),
+        ],
+    );
+    assert!(stdout(&output).contains("meter_provider=true"));
+    let metrics = receiver.metrics();
+    assert!(
+        metrics.contains(&("probe-service".to_owned(), "probe.duration".to_owned())),
+        "{metrics:?} in {:?}",
+        receiver.requests()
+    );
+}
+
+#[test]
+fn no_metrics_pipeline_without_the_environment_asking_or_with_none() {
+    let receiver = Receiver::start();
+    let dsn = format!("http://publickey@{}/42", receiver.base);
+    // Only a DSN: Sentry's OTLP endpoint takes no metrics, so there is no pipeline.
+    let output = run_probe("metrics", &[("SENTRY_DSN", &dsn)]);
+    assert!(stdout(&output).contains("meter_provider=false"));
+    let endpoint = format!("http://{}", receiver.base);
+    let output = run_probe(
+        "metrics",
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint),
+            ("OTEL_METRICS_EXPORTER", "none"),
+        ],
+    );
+    assert!(stdout(&output).contains("meter_provider=false"));
+    assert!(
+        receiver.requests().iter().all(|r| r.path != "/v1/metrics"),
+        "{:?}",
+        receiver.requests()
+    );
+}
+
+#[test]
+fn build_sets_up_one_service_without_installing_anything_globally() {
+    let receiver = Receiver::start();
+    let endpoint = format!("http://{}", receiver.base);
+    let dsn = format!("http://publickey@{}/42", receiver.base);
+    let output = run_probe(
+        "build",
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint),
+            ("SENTRY_DSN", &dsn),
+        ],
+    );
+    let out = stdout(&output);
+    assert!(out.contains("global_span_valid=false"), "{out}");
+    assert!(out.contains("main_hub_bound=false"), "{out}");
+    // The extra processor saw the span as it ended; the exporter sent it at the drop.
+    assert!(out.contains("in_memory=last-span"), "{out}");
+    let (service, _) =
+        find_span(&receiver.traces("/v1/traces"), "last-span").expect("the span was exported");
+    assert_eq!(service, "orders");
+    assert!(
+        receiver
+            .requests()
+            .iter()
+            .any(|r| r.path == "/api/42/envelope/"
+                && String::from_utf8_lossy(&r.body).contains("built event")),
+        "{:?}",
+        receiver.requests()
+    );
 }
