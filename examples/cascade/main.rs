@@ -104,7 +104,7 @@ fn run(options: Options) -> Result<(), String> {
             options.events_file.display()
         )
     })?;
-    let telemetry = Telemetry::new(&["gateway", "orders", "payments"], events)?;
+    let mut telemetry = Telemetry::new(&["gateway", "orders", "payments"], events)?;
 
     let system = actix_web::rt::System::new();
     let requests = system.block_on(checkouts(&telemetry, options.gateway_port));

@@ -1,16 +1,16 @@
-//! Each service's telemetry: a tracer provider whose spans are kept in memory for the
-//! waterfall (and exported over OTLP when `OTEL_EXPORTER_OTLP_ENDPOINT` is set), and a
-//! Sentry client whose events go to the event file (and to `SENTRY_DSN` when set) through
-//! the windowed deduplication transport.
+//! Each service's telemetry, set up by `otel_sentry::Init::build` (one service among
+//! three in this process, so nothing global): a tracer provider whose spans are also kept
+//! in memory for the waterfall (and exported over OTLP when `OTEL_EXPORTER_OTLP_ENDPOINT`
+//! is set), and a Sentry client whose events go to the event file (and to `SENTRY_DSN`
+//! when set) through the windowed deduplication transport.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use opentelemetry::trace::TracerProvider as _;
-use opentelemetry_sdk::Resource;
-use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracer, SdkTracerProvider};
-use otel_sentry::CascadeWindow;
-use sentry_core::{Client, ClientOptions, Hub};
+use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracer, SimpleSpanProcessor};
+use otel_sentry::{CascadeWindow, Init, TelemetryGuard};
+use sentry_core::{ClientOptions, Hub};
 
 use crate::event_file::{EventFile, EventSink};
 
@@ -19,14 +19,13 @@ const OFFLINE_DSN: &str = "https://demo@sentry.invalid/1";
 
 pub struct Service {
     pub name: &'static str,
-    provider: SdkTracerProvider,
-    client: Arc<Client>,
+    telemetry: TelemetryGuard,
     pub hub: Arc<Hub>,
 }
 
 impl Service {
     pub fn tracer(&self) -> SdkTracer {
-        self.provider.tracer(self.name)
+        self.telemetry.tracer_provider().tracer(self.name)
     }
 }
 
@@ -54,21 +53,12 @@ impl Telemetry {
         let sentry_dsn = non_empty_env("SENTRY_DSN");
         let mut services = Vec::new();
         for &name in names {
-            let mut provider = SdkTracerProvider::builder()
-                .with_resource(Resource::builder().with_service_name(name).build())
-                .with_simple_exporter(spans.clone());
-            if otlp_endpoint.is_some() {
-                // Reads the endpoint (and headers) from the standard environment variables.
-                let exporter = opentelemetry_otlp::SpanExporter::builder()
-                    .with_http()
-                    .build()
-                    .map_err(|error| format!("cannot build the OTLP exporter: {error}"))?;
-                provider = provider.with_batch_exporter(exporter);
-            }
             let mut options = ClientOptions::new()
-                .dsn(sentry_dsn.as_deref().unwrap_or(OFFLINE_DSN))
                 .release(format!("{name}@{}", env!("CARGO_PKG_VERSION")))
                 .environment("demo");
+            if sentry_dsn.is_none() {
+                options = options.dsn(OFFLINE_DSN);
+            }
             options.server_name = Some(name.into());
             options.transport = Some(CascadeWindow::new().window(Duration::from_secs(2)).wrap(
                 EventSink {
@@ -76,12 +66,26 @@ impl Telemetry {
                     forward: sentry_dsn.is_some(),
                 },
             ));
-            let client = Arc::new(Client::from(options));
+            let mut init = Init::new()
+                .service_name(name)
+                .sentry_options(options)
+                // The waterfall reads every span as it ends.
+                .span_processor(SimpleSpanProcessor::new(spans.clone()))
+                .shutdown_timeout(Duration::from_secs(5));
+            if sentry_dsn.is_none() {
+                // The offline DSN is no Sentry to send spans to.
+                init = init.spans_to_sentry(false);
+            }
+            let telemetry = init
+                .build()
+                .map_err(|error| format!("{name}: cannot set up telemetry: {error}"))?;
             services.push(Service {
                 name,
-                provider: provider.build(),
-                hub: Arc::new(Hub::new(Some(client.clone()), Default::default())),
-                client,
+                hub: Arc::new(Hub::new(
+                    Some(telemetry.sentry_client()),
+                    Default::default(),
+                )),
+                telemetry,
             });
         }
         Ok(Telemetry {
@@ -100,15 +104,9 @@ impl Telemetry {
             .expect("a service the demo set up")
     }
 
-    /// Sends everything held: Sentry events (the window's too) and batched OTLP spans.
-    pub fn shutdown(&self) {
-        for service in &self.services {
-            if !service.client.close(Some(Duration::from_secs(5))) {
-                eprintln!("{}: Sentry events still queued after 5 s", service.name);
-            }
-            if let Err(error) = service.provider.shutdown() {
-                eprintln!("{}: exporting spans failed: {error}", service.name);
-            }
-        }
+    /// Sends everything held: Sentry events (the window's too) and batched OTLP spans,
+    /// each service's guard within its 5 s.
+    pub fn shutdown(&mut self) {
+        self.services.clear();
     }
 }
