@@ -248,3 +248,58 @@ async fn active_requests_are_off_by_default() {
         );
     }
 }
+
+#[actix_web::test]
+async fn body_sizes_are_recorded_with_the_duration_attributes_when_opted_in() {
+    const REQUEST_SIZE: &str = "http.server.request.body.size";
+    const RESPONSE_SIZE: &str = "http.server.response.body.size";
+    for (framework, served, metrics) in both(|| CorrelationConfig::new().body_sizes(true)).await {
+        // A 2-byte response ("ok") to a request announcing 11 bytes.
+        let response = served
+            .client
+            .get(served.url("/users/7"))
+            .body("hello world")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{framework}");
+        assert_eq!(response.text().await.unwrap(), "ok", "{framework}");
+        let durations = metrics.histogram_with(DURATION, 1).await;
+        let requests = metrics.histogram(REQUEST_SIZE);
+        let responses = metrics.histogram(RESPONSE_SIZE);
+        assert_eq!(requests.len(), 1, "{framework}: {requests:#?}");
+        assert_eq!(
+            (requests[0].count, requests[0].sum),
+            (1, 11.0),
+            "{framework}"
+        );
+        assert_eq!(responses.len(), 1, "{framework}: {responses:#?}");
+        assert_eq!(
+            (responses[0].count, responses[0].sum),
+            (1, 2.0),
+            "{framework}"
+        );
+        assert_eq!(
+            requests[0].attributes, durations[0].attributes,
+            "{framework}"
+        );
+        assert_eq!(
+            responses[0].attributes, durations[0].attributes,
+            "{framework}"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn body_sizes_are_off_by_default() {
+    for (framework, served, metrics) in both(CorrelationConfig::new).await {
+        assert_eq!(served.get("/users/7").await.status(), 200);
+        metrics.histogram_with(DURATION, 1).await;
+        for name in [
+            "http.server.request.body.size",
+            "http.server.response.body.size",
+        ] {
+            assert!(metrics.histogram(name).is_empty(), "{framework} {name}");
+        }
+    }
+}

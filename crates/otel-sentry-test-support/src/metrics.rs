@@ -46,7 +46,7 @@ impl Metrics {
         Metrics { provider, exporter }
     }
 
-    /// The points of the `f64` histogram `name`, as of now.
+    /// The points of the histogram `name` (`f64` or `u64`), as of now.
     pub fn histogram(&self, name: &str) -> Vec<HistogramPoint> {
         self.exporter.reset();
         self.provider
@@ -65,18 +65,25 @@ impl Metrics {
             .flat_map(|scope| scope.metrics())
             .filter(|metric| metric.name() == name)
         {
-            if let AggregatedMetrics::F64(MetricData::Histogram(histogram)) = metric.data() {
-                for point in histogram.data_points() {
-                    points.push(HistogramPoint {
-                        attributes: point
-                            .attributes()
-                            .map(|kv| (kv.key.as_str().to_owned(), kv.value.clone()))
-                            .collect(),
+            match metric.data() {
+                AggregatedMetrics::F64(MetricData::Histogram(histogram)) => {
+                    points.extend(histogram.data_points().map(|point| HistogramPoint {
+                        attributes: attributes_of(point.attributes()),
                         count: point.count(),
                         sum: point.sum(),
                         bounds: point.bounds().collect(),
-                    });
+                    }));
                 }
+                // Sizes in bytes: their sum read as `f64`, exact up to 2^53.
+                AggregatedMetrics::U64(MetricData::Histogram(histogram)) => {
+                    points.extend(histogram.data_points().map(|point| HistogramPoint {
+                        attributes: attributes_of(point.attributes()),
+                        count: point.count(),
+                        sum: point.sum() as f64,
+                        bounds: point.bounds().collect(),
+                    }));
+                }
+                _ => {}
             }
         }
         points
@@ -104,11 +111,7 @@ impl Metrics {
         {
             if let AggregatedMetrics::I64(MetricData::Sum(sum)) = metric.data() {
                 for point in sum.data_points() {
-                    let attributes = point
-                        .attributes()
-                        .map(|kv| (kv.key.as_str().to_owned(), kv.value.clone()))
-                        .collect();
-                    points.push((attributes, point.value()));
+                    points.push((attributes_of(point.attributes()), point.value()));
                 }
             }
         }
@@ -130,4 +133,12 @@ impl Metrics {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
     }
+}
+
+fn attributes_of<'a>(
+    attributes: impl Iterator<Item = &'a opentelemetry::KeyValue>,
+) -> BTreeMap<String, Value> {
+    attributes
+        .map(|kv| (kv.key.as_str().to_owned(), kv.value.clone()))
+        .collect()
 }

@@ -1,8 +1,9 @@
 //! The default tracer: the global provider's. Before any provider is installed nothing
 //! records, yet each request still has ids of its own for Sentry and the response
-//! headers; a provider installed later is picked up.
+//! headers; a provider installed later is picked up. The same for the default meter: a
+//! meter provider installed (or replaced) after the first request is used from the next.
 //!
-//! A test binary of its own: it installs the global tracer provider.
+//! A test binary of its own: it installs the global tracer and meter providers.
 
 mod common;
 
@@ -10,7 +11,7 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::get;
 use opentelemetry::trace::TraceId;
-use otel_sentry_test_support::header;
+use otel_sentry_test_support::{Metrics, header};
 use sentry_core::protocol::Context as SentryContext;
 
 const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -62,4 +63,48 @@ async fn without_a_provider_requests_get_ids_of_their_own_and_a_later_provider_i
     assert_eq!(harness.get("/fail").await.status(), 500);
     let span = harness.server_span().await;
     assert_eq!(span.name, "GET /fail");
+}
+
+/// The `/ok` requests `metrics` counted, once the count reaches `expected` (the duration
+/// is recorded as the body ends) or after two seconds. Only `/ok`: the other test of this
+/// binary may send its own requests while a provider of this one is installed.
+async fn ok_requests(metrics: &Metrics, expected: u64) -> u64 {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    loop {
+        let count = metrics
+            .histogram("http.server.request.duration")
+            .iter()
+            .filter(|point| {
+                point.attributes.get("http.route") == Some(&opentelemetry::Value::from("/ok"))
+            })
+            .map(|point| point.count)
+            .sum();
+        if count >= expected || std::time::Instant::now() > deadline {
+            return count;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_global_meter_provider_is_used_from_the_request_after_it_is_installed_or_replaced() {
+    let app = Router::new().route("/ok", get(|| async { "ok" }));
+    let harness = common::serve_global(app).await;
+    // No meter provider yet: OpenTelemetry's no-op one records nothing.
+    assert_eq!(harness.get("/ok").await.text().await.unwrap(), "ok");
+
+    let first = Metrics::new();
+    opentelemetry::global::set_meter_provider(first.provider.clone());
+    assert_eq!(harness.get("/ok").await.text().await.unwrap(), "ok");
+    assert_eq!(ok_requests(&first, 1).await, 1);
+
+    let second = Metrics::new();
+    opentelemetry::global::set_meter_provider(second.provider.clone());
+    assert_eq!(harness.get("/ok").await.text().await.unwrap(), "ok");
+    assert_eq!(ok_requests(&second, 1).await, 1);
+    assert_eq!(
+        ok_requests(&first, 1).await,
+        1,
+        "the replaced provider gets no more"
+    );
 }

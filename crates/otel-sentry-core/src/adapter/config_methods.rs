@@ -103,5 +103,10 @@ macro_rules! correlation_config_methods {
         pub fn active_requests(self, enabled: bool) -> Self {
             self.map_config(|config| config.active_requests(enabled))
         }
+
+        /// Record the request and response body sizes; see [`CorrelationConfig::body_sizes`](otel_sentry_core::CorrelationConfig::body_sizes).
+        pub fn body_sizes(self, enabled: bool) -> Self {
+            self.map_config(|config| config.body_sizes(enabled))
+        }
     };
 }

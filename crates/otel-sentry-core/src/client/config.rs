@@ -114,7 +114,7 @@ impl ClientConfig {
     /// Record `http.client.request.duration` with `provider`'s meter instead of the global
     /// meter provider's (looked up at the first call).
     pub fn meter_provider<P: MeterProvider + ?Sized>(mut self, provider: &P) -> Self {
-        self.metrics = HttpMetrics::from_provider(provider).enabled(self.metrics.is_enabled());
+        self.metrics = self.metrics.with_provider(provider);
         self
     }
 

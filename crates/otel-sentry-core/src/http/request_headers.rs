@@ -1,6 +1,6 @@
 //! The request headers as the lifecycle reads them: in one pass, for the headers it needs.
 //!
-//! The trace headers, `Host` and `User-Agent` are picked out while walking the header
+//! The trace headers, `Host`, `User-Agent` and `Content-Length` are picked out while walking the header
 //! lines once, instead of one hashed lookup each, and the size of the copy Sentry's
 //! request data is made from is counted on the way (see [`header_copy`](crate::http::header_copy)).
 
@@ -31,6 +31,8 @@ pub(crate) struct KnownHeaders<'a> {
     sentry_trace: Picked<'a>,
     pub(crate) host: Option<&'a str>,
     pub(crate) user_agent: Option<&'a str>,
+    /// The first `Content-Length` line, for the request body size metric.
+    pub(crate) content_length: Option<&'a str>,
     /// What Sentry's request data copies of the lines.
     pub(crate) copy: CopyBudget,
 }
@@ -65,6 +67,7 @@ impl<'a> KnownHeaders<'a> {
             sentry_trace: Picked::default(),
             host: None,
             user_agent: None,
+            content_length: None,
             copy: CopyBudget::default(),
         };
         headers.visit_lines(&mut |name, value| {
@@ -80,6 +83,10 @@ impl<'a> KnownHeaders<'a> {
                 }
                 "user-agent" => {
                     known.user_agent.get_or_insert(text(value));
+                    return;
+                }
+                "content-length" => {
+                    known.content_length.get_or_insert(text(value));
                     return;
                 }
                 _ => return,

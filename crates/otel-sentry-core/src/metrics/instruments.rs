@@ -1,12 +1,13 @@
 //! [`HttpMetrics`]: the instruments of one configuration, from the meter provider it was
 //! given or, by default, the global one.
 //!
-//! The instruments are made once per configuration, never per request: from a provider
-//! passed in, right away; from the global provider, at the first request that records, so
-//! a provider installed after the layer was built (but before traffic) is used. Clones of
-//! a configuration share them.
+//! The instruments are made once per meter provider, never per request: from a provider
+//! passed in, right away; from the global provider, at the first request that records,
+//! and again whenever the global provider was replaced since (a provider installed after
+//! the first request, as by a late `init()`, is still picked up). Clones of a
+//! configuration share them.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, RwLock};
 
 use opentelemetry::InstrumentationScope;
 use opentelemetry::global;
@@ -18,6 +19,10 @@ pub(crate) const SERVER_REQUEST_DURATION: &str = "http.server.request.duration";
 pub(crate) const CLIENT_REQUEST_DURATION: &str = "http.client.request.duration";
 /// `http.server.active_requests`, as the semantic conventions name it.
 pub(crate) const SERVER_ACTIVE_REQUESTS: &str = "http.server.active_requests";
+/// `http.server.request.body.size`, as the semantic conventions name it.
+pub(crate) const SERVER_REQUEST_BODY_SIZE: &str = "http.server.request.body.size";
+/// `http.server.response.body.size`, as the semantic conventions name it.
+pub(crate) const SERVER_RESPONSE_BODY_SIZE: &str = "http.server.response.body.size";
 
 /// The bucket boundaries the semantic conventions advise for HTTP durations, in seconds.
 pub(crate) const DURATION_BOUNDARIES: [f64; 14] = [
@@ -30,6 +35,10 @@ pub(crate) struct Instruments {
     pub(crate) client_duration: Histogram<f64>,
     /// Made with the others (once, cheap) but only counted into when opted in.
     pub(crate) active_requests: UpDownCounter<i64>,
+    /// Opt-in, as `active_requests`.
+    pub(crate) request_body_size: Histogram<u64>,
+    /// Opt-in, as `active_requests`.
+    pub(crate) response_body_size: Histogram<u64>,
 }
 
 impl Instruments {
@@ -52,14 +61,30 @@ impl Instruments {
                 .with_unit("{request}")
                 .with_description("Number of active HTTP server requests.")
                 .build(),
+            // The conventions advise no boundaries for sizes: the SDK's defaults.
+            request_body_size: meter
+                .u64_histogram(SERVER_REQUEST_BODY_SIZE)
+                .with_unit("By")
+                .with_description("Size of HTTP server request bodies, by Content-Length.")
+                .build(),
+            response_body_size: meter
+                .u64_histogram(SERVER_RESPONSE_BODY_SIZE)
+                .with_unit("By")
+                .with_description("Size of HTTP server response bodies, as sent.")
+                .build(),
         }
     }
 }
 
+/// The global provider the instruments were made from: compared by identity at each
+/// request (`set_meter_provider` puts every provider in an `Arc` of its own), and kept so
+/// its address cannot be reused by another.
+type FromGlobal = (Arc<dyn MeterProvider + Send + Sync>, Arc<Instruments>);
+
 enum Source {
     /// The global provider's instruments, once made.
-    Global(OnceLock<Instruments>),
-    Given(Instruments),
+    Global(RwLock<Option<FromGlobal>>),
+    Given(Arc<Instruments>),
 }
 
 /// Whether a configuration records metrics, and with which instruments; clones share them.
@@ -68,6 +93,9 @@ pub(crate) struct HttpMetrics {
     enabled: bool,
     /// Whether `http.server.active_requests` is counted (opt-in, as the conventions have it).
     pub(crate) active_requests: bool,
+    /// Whether the request and response body sizes are recorded (opt-in, as the
+    /// conventions have it).
+    pub(crate) body_sizes: bool,
     source: Arc<Source>,
 }
 
@@ -76,20 +104,20 @@ impl Default for HttpMetrics {
         HttpMetrics {
             enabled: true,
             active_requests: false,
-            source: Arc::new(Source::Global(OnceLock::new())),
+            body_sizes: false,
+            source: Arc::new(Source::Global(RwLock::new(None))),
         }
     }
 }
 
 impl HttpMetrics {
-    /// Instruments from `provider`'s meter, made now.
-    pub(crate) fn from_provider<P: MeterProvider + ?Sized>(provider: &P) -> Self {
+    /// Instruments from `provider`'s meter, made now; the other settings kept.
+    pub(crate) fn with_provider<P: MeterProvider + ?Sized>(self, provider: &P) -> Self {
         HttpMetrics {
-            enabled: true,
-            active_requests: false,
-            source: Arc::new(Source::Given(Instruments::new(
+            source: Arc::new(Source::Given(Arc::new(Instruments::new(
                 &provider.meter_with_scope(scope()),
-            ))),
+            )))),
+            ..self
         }
     }
 
@@ -110,17 +138,32 @@ impl HttpMetrics {
     }
 
     /// The instruments to record with; `None` when metrics are off.
-    pub(crate) fn instruments(&self) -> Option<&Instruments> {
+    pub(crate) fn instruments(&self) -> Option<Arc<Instruments>> {
         if !self.enabled {
             return None;
         }
-        Some(match &*self.source {
-            Source::Given(instruments) => instruments,
-            Source::Global(cached) => {
-                cached.get_or_init(|| Instruments::new(&global::meter_with_scope(scope())))
-            }
-        })
+        match &*self.source {
+            Source::Given(instruments) => Some(Arc::clone(instruments)),
+            Source::Global(cached) => Some(from_global(cached)),
+        }
     }
+}
+
+/// The instruments of the global provider as it is now: the cached ones while it is the
+/// provider they were made from, else made anew (once per provider).
+fn from_global(cached: &RwLock<Option<FromGlobal>>) -> Arc<Instruments> {
+    let provider = global::meter_provider();
+    if let Ok(cached) = cached.read()
+        && let Some((made_from, instruments)) = cached.as_ref()
+        && Arc::ptr_eq(made_from, &provider)
+    {
+        return Arc::clone(instruments);
+    }
+    let instruments = Arc::new(Instruments::new(&provider.meter_with_scope(scope())));
+    if let Ok(mut cached) = cached.write() {
+        *cached = Some((provider, Arc::clone(&instruments)));
+    }
+    instruments
 }
 
 /// The instrumentation scope the project's meters (and tracers) are named by.

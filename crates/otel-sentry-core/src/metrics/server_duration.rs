@@ -7,12 +7,15 @@
 //! `http.route` is a template or absent, never the path; a method outside the known ones
 //! is `_OTHER`. The attributes are built on the stack from shared strings, so recording
 //! allocates nothing of ours.
+//!
+//! The opt-in body sizes are recorded at the same moment with the same attributes:
+//! `http.server.request.body.size` from the request's `Content-Length` (the layer never
+//! reads the request body), `http.server.response.body.size` as the bytes the body sent.
 
 use std::borrow::Cow;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use opentelemetry::metrics::Histogram;
 use opentelemetry::{KeyValue, StringValue};
 use opentelemetry_semantic_conventions::attribute::{
     ERROR_TYPE, HTTP_REQUEST_METHOD, HTTP_RESPONSE_STATUS_CODE, HTTP_ROUTE, NETWORK_PROTOCOL_NAME,
@@ -20,15 +23,18 @@ use opentelemetry_semantic_conventions::attribute::{
 };
 
 use crate::metrics::active_requests::ActiveRequest;
-use crate::metrics::instruments::HttpMetrics;
+use crate::metrics::instruments::{HttpMetrics, Instruments};
 
 /// Attributes a server request's duration can carry.
 const MAX_ATTRIBUTES: usize = 7;
 
 /// A started request's clock and the attributes its duration is recorded with.
 pub(crate) struct ServerTimer {
-    histogram: Histogram<f64>,
+    instruments: Arc<Instruments>,
     started: Instant,
+    /// `Content-Length`, when body sizes are recorded and the request announced one.
+    request_body_size: Option<u64>,
+    body_sizes: bool,
     method: StringValue,
     scheme: &'static str,
     version: &'static str,
@@ -51,6 +57,7 @@ impl ServerTimer {
         scheme: &'static str,
         version: &'static str,
         route: Option<StringValue>,
+        content_length: Option<&str>,
     ) -> Option<Self> {
         let instruments = metrics.instruments()?;
         let active = metrics.active_requests.then(|| {
@@ -60,9 +67,16 @@ impl ServerTimer {
                 scheme,
             ))
         });
+        let request_body_size = if metrics.body_sizes {
+            content_length.and_then(|value| value.trim().parse().ok())
+        } else {
+            None
+        };
         Some(ServerTimer {
-            histogram: instruments.server_duration.clone(),
+            instruments,
             started: Instant::now(),
+            request_body_size,
+            body_sizes: metrics.body_sizes,
             method,
             scheme,
             version,
@@ -85,8 +99,15 @@ impl ServerTimer {
     }
 
     /// Records the duration now, with the response's `status` when one was sent and
-    /// `fallback_error` as `error.type` when no failure named one (a client disconnect).
-    pub(crate) fn record(self, status: Option<u16>, fallback_error: Option<&'static str>) {
+    /// `fallback_error` as `error.type` when no failure named one (a client disconnect);
+    /// with body sizes on, `response_body_size` is what the body sent (`None` without a
+    /// response).
+    pub(crate) fn record(
+        self,
+        status: Option<u16>,
+        fallback_error: Option<&'static str>,
+        response_body_size: Option<u64>,
+    ) {
         let elapsed = self.started.elapsed().as_secs_f64();
         let error_type = self
             .error_type
@@ -115,6 +136,15 @@ impl ServerTimer {
             attributes[len] = KeyValue::new(ERROR_TYPE, error_type);
             len += 1;
         }
-        self.histogram.record(elapsed, &attributes[..len]);
+        let attributes = &attributes[..len];
+        self.instruments.server_duration.record(elapsed, attributes);
+        if self.body_sizes {
+            if let Some(size) = self.request_body_size {
+                self.instruments.request_body_size.record(size, attributes);
+            }
+            if let Some(size) = response_body_size {
+                self.instruments.response_body_size.record(size, attributes);
+            }
+        }
     }
 }

@@ -210,9 +210,7 @@ impl CorrelationConfig {
     /// Record `http.server.request.duration` with `provider`'s meter instead of the global
     /// meter provider's (looked up at the first request).
     pub fn meter_provider<P: MeterProvider + ?Sized>(mut self, provider: &P) -> Self {
-        let active_requests = self.metrics.active_requests;
-        self.metrics = HttpMetrics::from_provider(provider).enabled(self.metrics.is_enabled());
-        self.metrics.active_requests = active_requests;
+        self.metrics = self.metrics.with_provider(provider);
         self
     }
 
@@ -229,6 +227,16 @@ impl CorrelationConfig {
     /// [`metrics`](Self::metrics) on).
     pub fn active_requests(mut self, enabled: bool) -> Self {
         self.metrics.active_requests = enabled;
+        self
+    }
+
+    /// Also record `http.server.request.body.size` (from the request's `Content-Length`;
+    /// a body sent without one is not recorded, since the layer does not read the body)
+    /// and `http.server.response.body.size` (the bytes the response body sent), with the
+    /// duration's attributes (default: off, opt-in as in the conventions; needs
+    /// [`metrics`](Self::metrics) on).
+    pub fn body_sizes(mut self, enabled: bool) -> Self {
+        self.metrics.body_sizes = enabled;
         self
     }
 

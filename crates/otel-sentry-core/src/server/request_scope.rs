@@ -53,15 +53,16 @@ impl RequestScope {
     }
 
     /// Records the request's duration, once, as its span ends: with the response's
-    /// `status` when one was sent, and `fallback_error` as `error.type` when no failure
-    /// was reported (a client disconnect).
+    /// `status` and the bytes its body sent when one was sent, and `fallback_error` as
+    /// `error.type` when no failure was reported (a client disconnect).
     pub(crate) fn record_duration(
         &mut self,
-        status: Option<u16>,
+        response: Option<(u16, u64)>,
         fallback_error: Option<&'static str>,
     ) {
         if let Some(timer) = self.timer.take() {
-            timer.record(status, fallback_error);
+            let (status, sent) = response.unzip();
+            timer.record(status, fallback_error, sent);
         }
     }
 

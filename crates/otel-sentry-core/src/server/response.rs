@@ -32,6 +32,8 @@ pub struct ResponseInProgress {
     trusted: bool,
     /// Bytes the head announced and the body has not sent yet.
     remaining: Option<u64>,
+    /// Bytes the body sent, for `http.server.response.body.size`.
+    sent: u64,
     ended: bool,
 }
 
@@ -62,6 +64,7 @@ impl ResponseInProgress {
             bodiless,
             trusted,
             remaining: None,
+            sent: 0,
             ended: false,
         }
     }
@@ -95,8 +98,10 @@ impl ResponseInProgress {
         self.remaining = len;
     }
 
-    /// Reports a data frame of `len` bytes; true when the announced length is reached.
+    /// Reports a data frame of `len` bytes (counted for the response body size); true when
+    /// the announced length is reached.
     pub fn record_data(&mut self, len: usize) -> bool {
+        self.sent = self.sent.saturating_add(len as u64);
         match &mut self.remaining {
             Some(remaining) => {
                 *remaining = remaining.saturating_sub(len as u64);
@@ -140,7 +145,8 @@ impl ResponseInProgress {
                     let span = self.scope.cx.span();
                     self.scope.report(Failure::Panic(&panic));
                     span.end();
-                    self.scope.record_duration(Some(self.status), None);
+                    self.scope
+                        .record_duration(Some((self.status, self.sent)), None);
                 }
                 resume_unwind(panic.into_payload())
             }
@@ -151,7 +157,8 @@ impl ResponseInProgress {
     pub fn finish(mut self) {
         self.ended = true;
         self.scope.cx.span().end();
-        self.scope.record_duration(Some(self.status), None);
+        self.scope
+            .record_duration(Some((self.status, self.sent)), None);
     }
 
     /// The body failed: a failure (Sentry event, exception on the span), then the span ends.
@@ -165,7 +172,8 @@ impl ResponseInProgress {
             self.scope.report(Failure::Error(error));
         }
         span.end();
-        self.scope.record_duration(Some(self.status), None);
+        self.scope
+            .record_duration(Some((self.status, self.sent)), None);
     }
 }
 
@@ -176,7 +184,7 @@ impl Drop for ResponseInProgress {
             server_span::record_client_disconnect(&span, self.failed);
             span.end();
             self.scope
-                .record_duration(Some(self.status), Some(CLIENT_DISCONNECT));
+                .record_duration(Some((self.status, self.sent)), Some(CLIENT_DISCONNECT));
         }
     }
 }

@@ -139,6 +139,7 @@ impl ServerRequest {
                     scheme,
                     request.version.protocol_version(),
                     route.clone(),
+                    known.content_length,
                 ),
             },
             method,
