@@ -76,6 +76,18 @@ fn stacks_side_by_side(c: &mut Criterion) {
 
     let bare = system.block_on(init_service(App::new().configure(routes)));
     let ours = system.block_on(init_service(App::new().wrap(correlation).configure(routes)));
+    // Metrics recorded into an SDK meter provider (aggregated, never exported), and off.
+    let meters = support::backends::discarding_meter_provider();
+    let ours_metered = system.block_on(init_service(
+        App::new()
+            .wrap(actix_stacks::correlation(&backends).meter_provider(&meters))
+            .configure(routes),
+    ));
+    let ours_unmetered = system.block_on(init_service(
+        App::new()
+            .wrap(actix_stacks::correlation(&backends).metrics(false))
+            .configure(routes),
+    ));
     let theirs = system.block_on(init_service(
         App::new()
             .wrap(RequestTracing::new())
@@ -87,11 +99,15 @@ fn stacks_side_by_side(c: &mut Criterion) {
     let run = |stack: &str, path: &str| match stack {
         "bare" => system.block_on(call(&bare, path)),
         "correlation" => system.block_on(call(&ours, path)),
+        "metrics-sdk" => system.block_on(call(&ours_metered, path)),
+        "metrics-off" => system.block_on(call(&ours_unmetered, path)),
         _ => system.block_on(call(&theirs, path)),
     };
     let cases = [
         ("success", "bare", "/users/7", 200),
         ("success", "correlation", "/users/7", 200),
+        ("success", "metrics-sdk", "/users/7", 200),
+        ("success", "metrics-off", "/users/7", 200),
         ("success", "anchor", "/users/7", 200),
         ("error", "bare", "/pay", 500),
         ("error", "correlation", "/pay", 500),
@@ -118,10 +134,11 @@ fn stacks_side_by_side(c: &mut Criterion) {
     let mut group = c.benchmark_group("actix");
     for (path_kind, stack, path, _) in cases {
         group.bench_function(format!("{path_kind}/{stack}"), |b| {
-            b.iter(|| run(stack, path))
+            b.iter(|| support::profiled::request(|| run(stack, path)))
         });
     }
     group.finish();
+    support::profiled::report();
     let _ = backends.provider.shutdown();
 }
 

@@ -29,6 +29,7 @@ use axum::extract::ConnectInfo;
 use criterion::{Criterion, criterion_group, criterion_main};
 use http::Request;
 use http_body_util::BodyExt;
+use opentelemetry::KeyValue;
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use sentry_core::Hub;
 use support::alloc_counter::CountingAllocator;
@@ -117,10 +118,36 @@ fn stacks_side_by_side(c: &mut Criterion) {
             let _anchor = name
                 .ends_with("anchor")
                 .then(|| tracing::dispatcher::set_default(&dispatch));
-            b.iter(|| runtime.block_on(call(router, path)))
+            b.iter(|| support::profiled::request(|| runtime.block_on(call(router, path))))
         });
     }
+    // The floor of `success/metrics-sdk` over `success/metrics-off`: the SDK's own cost of
+    // recording one duration with the success path's six attributes, which any
+    // instrumentation emitting `http.server.request.duration` pays.
+    let histogram = opentelemetry::metrics::MeterProvider::meter(&meters, "floor")
+        .f64_histogram("http.server.request.duration")
+        .build();
+    let method = opentelemetry::StringValue::from("GET");
+    let route = opentelemetry::StringValue::from("/users/{id}");
+    group.bench_function("floor/sdk-histogram-record", |b| {
+        b.iter(|| {
+            support::profiled::request(|| {
+                histogram.record(
+                    0.001,
+                    &[
+                        KeyValue::new("http.request.method", method.clone()),
+                        KeyValue::new("url.scheme", "http"),
+                        KeyValue::new("network.protocol.name", "http"),
+                        KeyValue::new("network.protocol.version", "1.1"),
+                        KeyValue::new("http.response.status_code", 200_i64),
+                        KeyValue::new("http.route", route.clone()),
+                    ],
+                )
+            })
+        })
+    });
     group.finish();
+    support::profiled::report();
     let _ = backends.provider.shutdown();
 }
 

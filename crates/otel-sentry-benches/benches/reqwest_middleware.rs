@@ -56,6 +56,23 @@ fn middleware_against_bare_client(c: &mut Criterion) {
     let ours = ClientBuilder::new(reqwest::Client::new())
         .with(CorrelationMiddleware::new().tracer(provider.tracer("bench")))
         .build();
+    // `http.client.request.duration` into an SDK meter provider (aggregated, never
+    // exported), and metrics off.
+    let meters = backends::discarding_meter_provider();
+    let ours_metered = ClientBuilder::new(reqwest::Client::new())
+        .with(
+            CorrelationMiddleware::new()
+                .tracer(provider.tracer("bench"))
+                .meter_provider(&meters),
+        )
+        .build();
+    let ours_unmetered = ClientBuilder::new(reqwest::Client::new())
+        .with(
+            CorrelationMiddleware::new()
+                .tracer(provider.tracer("bench"))
+                .metrics(false),
+        )
+        .build();
 
     // Without a Sentry client bound: no breadcrumb, no sampling context of our own.
     let (allocations, bytes) =
@@ -67,7 +84,13 @@ fn middleware_against_bare_client(c: &mut Criterion) {
     Hub::run(backends::sentry_hub(), || {
         assert_eq!(runtime.block_on(call(&bare, &url)), 2);
         assert_eq!(runtime.block_on(call(&ours, &url)), 2);
-        for (name, client) in [("bare", &bare), ("correlation", &ours)] {
+        let clients = [
+            ("bare", &bare),
+            ("correlation", &ours),
+            ("metrics-sdk", &ours_metered),
+            ("metrics-off", &ours_unmetered),
+        ];
+        for (name, client) in clients {
             let (allocations, bytes) =
                 support::alloc_counter::per_call(2_000, || runtime.block_on(call(client, &url)));
             println!(
@@ -76,11 +99,13 @@ fn middleware_against_bare_client(c: &mut Criterion) {
         }
 
         let mut group = c.benchmark_group("reqwest");
-        group.bench_function("bare", |b| b.iter(|| runtime.block_on(call(&bare, &url))));
-        group.bench_function("correlation", |b| {
-            b.iter(|| runtime.block_on(call(&ours, &url)))
-        });
+        for (name, client) in clients {
+            group.bench_function(name, |b| {
+                b.iter(|| support::profiled::request(|| runtime.block_on(call(client, &url))))
+            });
+        }
         group.finish();
+        support::profiled::report();
     });
     let _ = provider.shutdown();
 }

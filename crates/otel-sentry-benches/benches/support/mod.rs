@@ -6,3 +6,4 @@ pub mod actix_stacks;
 pub mod alloc_counter;
 pub mod axum_stacks;
 pub mod backends;
+pub mod profiled;
