@@ -30,6 +30,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use http::Request;
 use http_body_util::BodyExt;
 use opentelemetry::KeyValue;
+use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use sentry_core::Hub;
 use support::alloc_counter::CountingAllocator;
@@ -145,6 +146,12 @@ fn stacks_side_by_side(c: &mut Criterion) {
                 )
             })
         })
+    });
+    // The floor of a correlated request: an SDK span with our attributes and a per-request
+    // hub, nothing of ours (see `support::floor`).
+    let floor = support::floor::Floor::new(backends.provider.tracer("bench"), backends.hub());
+    group.bench_function("floor/span-and-hub", |b| {
+        b.iter(|| support::profiled::request(|| floor.request()))
     });
     group.finish();
     support::profiled::report();

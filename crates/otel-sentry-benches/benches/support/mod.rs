@@ -6,4 +6,5 @@ pub mod actix_stacks;
 pub mod alloc_counter;
 pub mod axum_stacks;
 pub mod backends;
+pub mod floor;
 pub mod profiled;
