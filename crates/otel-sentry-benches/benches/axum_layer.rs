@@ -113,6 +113,16 @@ fn stacks_side_by_side(c: &mut Criterion) {
         );
     }
 
+    // The floor of a correlated request: an SDK span with our attributes and a per-request
+    // hub, nothing of ours (see `support::floor`).
+    let floor = support::floor::Floor::new(backends.provider.tracer("bench"), backends.hub());
+    let output = backends.output_per_request(200, || floor.request());
+    let (allocations, bytes) = support::alloc_counter::per_call(5_000, || floor.request());
+    println!(
+        "{:<22} {allocations:>11.1} {bytes:>9.0} {:>6.1} {:>7.1} {:>13.1}",
+        "floor/span-and-hub", output.spans, output.events, output.transactions
+    );
+
     let mut group = c.benchmark_group("axum");
     for (name, router, path, _) in cases {
         group.bench_function(name, |b| {
@@ -147,9 +157,6 @@ fn stacks_side_by_side(c: &mut Criterion) {
             })
         })
     });
-    // The floor of a correlated request: an SDK span with our attributes and a per-request
-    // hub, nothing of ours (see `support::floor`).
-    let floor = support::floor::Floor::new(backends.provider.tracer("bench"), backends.hub());
     group.bench_function("floor/span-and-hub", |b| {
         b.iter(|| support::profiled::request(|| floor.request()))
     });
