@@ -95,19 +95,20 @@ impl<'a> ClientRequestView<'a> {
 
 /// An outgoing request whose client span has started.
 pub struct ClientCall {
-    config: Arc<ClientConfig>,
+    pub(crate) config: Arc<ClientConfig>,
     /// The context holding the client span.
-    cx: Context,
+    pub(crate) cx: Context,
     /// The context the request was sent in: its server request receives downstream reports.
-    parent_cx: Context,
+    pub(crate) parent_cx: Context,
     /// `http.request.method` and `url.full`, for the breadcrumb.
-    method: StringValue,
-    url: StringValue,
+    pub(crate) method: StringValue,
+    pub(crate) url: StringValue,
     /// The URL as sent, when `url.full` differs from it: error messages quote it.
-    sent_url: Option<Box<str>>,
-    /// The clock of `http.client.request.duration`; `None` when metrics are off.
-    timer: Option<ClientTimer>,
-    ended: bool,
+    pub(crate) sent_url: Option<Box<str>>,
+    /// The clock of `http.client.request.duration`; `None` when metrics are off, and for a
+    /// gRPC call.
+    pub(crate) timer: Option<ClientTimer>,
+    pub(crate) ended: bool,
 }
 
 impl fmt::Debug for ClientCall {
@@ -221,22 +222,7 @@ impl ClientCall {
             span.set_attribute(KeyValue::new(ERROR_TYPE, status.to_string()));
             // The status code explains itself: no description, as the conventions ask.
             span.set_status(Status::error(""));
-            if let Some(event_id) = reported_event_id {
-                span.set_attribute(KeyValue::new(
-                    SENTRY_EVENT_ID_ATTRIBUTE,
-                    hex::event_id(event_id),
-                ));
-                if let Some(link) = &self.config.event_link {
-                    span.set_attribute(KeyValue::new(
-                        SENTRY_EVENT_URL_ATTRIBUTE,
-                        link.url(event_id),
-                    ));
-                }
-                let downstream =
-                    DownstreamReport::new(event_id, status, span.span_context().span_id());
-                downstream.record_in(&self.parent_cx);
-                report = Some(downstream);
-            }
+            report = reported_event_id.map(|event_id| self.record_downstream(event_id, status));
         }
         span.end();
         if let Some(timer) = self.timer.take() {
@@ -245,6 +231,26 @@ impl ClientCall {
         }
         self.leave_breadcrumb(Some(status));
         report
+    }
+
+    /// Records that the downstream reported this call's failure as `event_id` (answering
+    /// with HTTP `status`): on the client span, and in the server request the call runs in,
+    /// for its cascade policy.
+    pub(crate) fn record_downstream(&self, event_id: Uuid, status: u16) -> DownstreamReport {
+        let span = self.cx.span();
+        span.set_attribute(KeyValue::new(
+            SENTRY_EVENT_ID_ATTRIBUTE,
+            hex::event_id(event_id),
+        ));
+        if let Some(link) = &self.config.event_link {
+            span.set_attribute(KeyValue::new(
+                SENTRY_EVENT_URL_ATTRIBUTE,
+                link.url(event_id),
+            ));
+        }
+        let downstream = DownstreamReport::new(event_id, status, span.span_context().span_id());
+        downstream.record_in(&self.parent_cx);
+        downstream
     }
 
     /// No response came: records the transport `error` (with `error_type`, low-cardinality,
@@ -330,7 +336,7 @@ fn scheme_of(url: &str) -> &'static str {
 }
 
 /// The host and port of an absolute URL; the scheme's port when the URL names none.
-fn server_of(url: &str) -> Option<(&str, Option<u16>)> {
+pub(crate) fn server_of(url: &str) -> Option<(&str, Option<u16>)> {
     let (scheme, rest) = url.split_once("://")?;
     let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
     let authority = authority
