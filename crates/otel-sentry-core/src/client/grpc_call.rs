@@ -42,8 +42,7 @@ impl ClientConfig {
     pub fn start_grpc_call(self: &Arc<Self>, url: &str, parent_cx: &Context) -> ClientCall {
         let path = path_of(url);
         let rpc = RpcMethod::from_path(path);
-        let path = StringValue::from(path.to_owned());
-        let (name, mut attributes) = span_start(rpc.as_ref(), &path, 2 + FINISH_ATTRIBUTES);
+        let (name, mut attributes) = span_start(rpc.as_ref(), path, 2 + FINISH_ATTRIBUTES);
         if let Some((host, port)) = server_of(url) {
             attributes.push(KeyValue::new(SERVER_ADDRESS, self.host_names.get(host)));
             if let Some(port) = port {

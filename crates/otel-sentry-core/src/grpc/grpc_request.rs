@@ -1,7 +1,7 @@
 //! Recognising a gRPC request (`content-type: application/grpc`, `application/grpc+proto`,
 //! `application/grpc;…`) and naming it by its path, `/{package.Service}/{Method}`.
 
-use std::sync::Arc;
+use std::borrow::Cow;
 
 use opentelemetry::{KeyValue, StringValue};
 // The older names, deprecated in the conventions, are written beside the new ones.
@@ -10,6 +10,7 @@ use opentelemetry_semantic_conventions::attribute::{
     RPC_METHOD, RPC_METHOD_ORIGINAL, RPC_SERVICE, RPC_SYSTEM, RPC_SYSTEM_NAME,
 };
 
+use crate::http::interned_names::RouteNames;
 use crate::http::request_headers::RequestHeaders;
 use crate::names::{CONTENT_TYPE_HEADER, GRPC_SYSTEM, RPC_OTHER_METHOD};
 
@@ -30,13 +31,16 @@ pub(crate) fn is_grpc_content_type(content_type: &str) -> bool {
         )
 }
 
-/// The method a gRPC request calls: `rpc.method` (`package.Service/Method`) and the service.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The method a gRPC request calls: `rpc.method` (`package.Service/Method`), the span name
+/// (the same text) and the service; interned as route names are, since a server serves few.
+#[derive(Clone, Debug, PartialEq)]
 pub(crate) struct RpcMethod {
-    /// `package.Service/Method`, the span name and `rpc.method`.
+    /// `package.Service/Method`: `rpc.method`.
     pub(crate) full: StringValue,
-    /// The length of the service part of `full`.
-    service_len: usize,
+    /// The span name, `full` again.
+    name: Cow<'static, str>,
+    /// `package.Service`: `rpc.service`.
+    service: StringValue,
 }
 
 impl RpcMethod {
@@ -48,15 +52,13 @@ impl RpcMethod {
         if service.is_empty() || method.is_empty() || method.contains('/') {
             return None;
         }
+        let names = RouteNames::global();
+        let (full, name) = names.get("", full);
         Some(RpcMethod {
-            full: StringValue::from(Arc::<str>::from(full)),
-            service_len: service.len(),
+            full,
+            name,
+            service: names.get("", service).0,
         })
-    }
-
-    /// `package.Service`.
-    pub(crate) fn service(&self) -> &str {
-        &self.full.as_str()[..self.service_len]
     }
 }
 
@@ -69,9 +71,9 @@ impl RpcMethod {
 /// backends that still read the older names, `rpc.system` and `rpc.service`.
 pub(crate) fn span_start(
     rpc: Option<&RpcMethod>,
-    path: &StringValue,
+    path: &str,
     more: usize,
-) -> (String, Vec<KeyValue>) {
+) -> (Cow<'static, str>, Vec<KeyValue>) {
     let mut list = Vec::with_capacity(4 + more);
     list.push(KeyValue::new(RPC_SYSTEM_NAME, GRPC_SYSTEM));
     #[allow(deprecated)]
@@ -80,13 +82,13 @@ pub(crate) fn span_start(
         Some(rpc) => {
             list.push(KeyValue::new(RPC_METHOD, rpc.full.clone()));
             #[allow(deprecated)]
-            list.push(KeyValue::new(RPC_SERVICE, rpc.service().to_owned()));
-            rpc.full.as_str().to_owned()
+            list.push(KeyValue::new(RPC_SERVICE, rpc.service.clone()));
+            rpc.name.clone()
         }
         None => {
             list.push(KeyValue::new(RPC_METHOD, RPC_OTHER_METHOD));
-            list.push(KeyValue::new(RPC_METHOD_ORIGINAL, path.clone()));
-            GRPC_SYSTEM.to_owned()
+            list.push(KeyValue::new(RPC_METHOD_ORIGINAL, path.to_owned()));
+            Cow::Borrowed(GRPC_SYSTEM)
         }
     };
     (name, list)
@@ -131,7 +133,8 @@ mod tests {
     fn the_path_names_service_and_method() {
         let rpc = RpcMethod::from_path("/shop.v1.Orders/Place").unwrap();
         assert_eq!(rpc.full.as_str(), "shop.v1.Orders/Place");
-        assert_eq!(rpc.service(), "shop.v1.Orders");
+        assert_eq!(rpc.service.as_str(), "shop.v1.Orders");
+        assert_eq!(rpc.name, "shop.v1.Orders/Place");
         for bad in [
             "",
             "/",

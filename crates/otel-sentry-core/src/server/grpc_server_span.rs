@@ -22,7 +22,7 @@ pub(crate) fn start(
     rpc: Option<&RpcMethod>,
     attributes: StartAttributes<'_>,
 ) -> Context {
-    let (name, mut list) = span_start(rpc, attributes.path, 3 + FINISH_ATTRIBUTES);
+    let (name, mut list) = span_start(rpc, attributes.path.as_str(), 3 + FINISH_ATTRIBUTES);
     if let Some((host, port)) = attributes.server {
         list.push(KeyValue::new(SERVER_ADDRESS, host.clone()));
         if let Some(port) = port {
