@@ -18,14 +18,8 @@
 
 mod support;
 
-use std::net::SocketAddr;
-
 use axum::Router;
-use axum::body::Body;
-use axum::extract::ConnectInfo;
 use criterion::{Criterion, criterion_group, criterion_main};
-use http::Request;
-use http_body_util::BodyExt;
 use opentelemetry::trace::TracerProvider as _;
 use otel_sentry_grpc_tests::echo_client::EchoClient;
 use otel_sentry_grpc_tests::echo_server::{Echo, EchoServer};
@@ -36,12 +30,10 @@ use support::axum_stacks;
 use support::backends::Backends;
 use tonic::codegen::StdError;
 use tonic::{Code, Status};
-use tower::{Layer, ServiceExt};
+use tower::Layer;
 
 #[global_allocator]
 static ALLOCATOR: CountingAllocator = CountingAllocator;
-
-const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
 /// Echoes, or fails `INTERNAL` when asked.
 struct Service;
@@ -86,31 +78,11 @@ where
     });
     request
         .metadata_mut()
-        .insert("traceparent", TRACEPARENT.parse().unwrap());
+        .insert("traceparent", axum_stacks::TRACEPARENT.parse().unwrap());
     match client.clone().unary(request).await {
         Ok(_) => Code::Ok,
         Err(status) => status.code(),
     }
-}
-
-/// A request as `axum::serve` hands it over, as in the axum benchmark.
-fn http_request(path: &str) -> Request<Body> {
-    Request::builder()
-        .uri(path)
-        .header("host", "shop.example")
-        .header("user-agent", "bench/1.0")
-        .header("accept", "*/*")
-        .header("traceparent", TRACEPARENT)
-        .extension(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 50_000))))
-        .body(Body::empty())
-        .unwrap()
-}
-
-async fn http_call(router: &Router, path: &str) -> u16 {
-    let response = router.clone().oneshot(http_request(path)).await.unwrap();
-    let status = response.status().as_u16();
-    let _ = response.into_body().collect().await.unwrap();
-    status
 }
 
 fn grpc_beside_http(c: &mut Criterion) {
@@ -181,7 +153,7 @@ fn grpc_beside_http(c: &mut Criterion) {
             assert_eq!(answered, *code);
         }
         Case::Http(router, path, status) => {
-            assert_eq!(runtime.block_on(http_call(router, path)), *status)
+            assert_eq!(runtime.block_on(axum_stacks::call(router, path)), *status)
         }
     };
 

@@ -95,19 +95,19 @@ impl<'a> ClientRequestView<'a> {
 
 /// An outgoing request whose client span has started.
 pub struct ClientCall {
-    pub(crate) config: Arc<ClientConfig>,
+    config: Arc<ClientConfig>,
     /// The context holding the client span.
     pub(crate) cx: Context,
     /// The context the request was sent in: its server request receives downstream reports.
-    pub(crate) parent_cx: Context,
+    parent_cx: Context,
     /// `http.request.method` and `url.full`, for the breadcrumb.
-    pub(crate) method: StringValue,
-    pub(crate) url: StringValue,
+    method: StringValue,
+    url: StringValue,
     /// The URL as sent, when `url.full` differs from it: error messages quote it.
-    pub(crate) sent_url: Option<Box<str>>,
+    sent_url: Option<Box<str>>,
     /// The clock of `http.client.request.duration`; `None` when metrics are off, and for a
     /// gRPC call.
-    pub(crate) timer: Option<ClientTimer>,
+    timer: Option<ClientTimer>,
     pub(crate) ended: bool,
 }
 
@@ -170,23 +170,49 @@ impl ClientConfig {
             attributes.push(KeyValue::new(URL_TEMPLATE_ATTRIBUTE, template.to_owned()));
         }
 
+        ClientCall::start(
+            self,
+            name,
+            attributes,
+            parent_cx,
+            method_value,
+            url,
+            sent_url,
+            timer,
+        )
+    }
+}
+
+impl ClientCall {
+    /// Starts the client span `name` with `attributes` as a child of `parent_cx`'s span;
+    /// `method`, `url` (and the URL as sent, when it differs) for the breadcrumb and error
+    /// messages.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn start(
+        config: &Arc<ClientConfig>,
+        name: Cow<'static, str>,
+        attributes: Vec<KeyValue>,
+        parent_cx: &Context,
+        method: StringValue,
+        url: StringValue,
+        sent_url: Option<Box<str>>,
+        timer: Option<ClientTimer>,
+    ) -> ClientCall {
         let builder = SpanBuilder::from_name(name)
             .with_kind(SpanKind::Client)
             .with_attributes(attributes);
         ClientCall {
-            config: Arc::clone(self),
-            cx: self.start_span(builder, parent_cx),
+            config: Arc::clone(config),
+            cx: config.start_span(builder, parent_cx),
             parent_cx: parent_cx.clone(),
-            method: method_value,
+            method,
             url,
             sent_url,
             timer,
             ended: false,
         }
     }
-}
 
-impl ClientCall {
     /// The context holding the client span: what the request's trace headers are built
     /// from, and what a middleware further in should run in.
     pub fn context(&self) -> &Context {

@@ -15,7 +15,7 @@
 use std::sync::Arc;
 
 use http::HeaderMap;
-use opentelemetry::trace::{SpanBuilder, SpanKind, Status, TraceContextExt};
+use opentelemetry::trace::{Status, TraceContextExt};
 use opentelemetry::{Context, KeyValue, StringValue};
 use opentelemetry_semantic_conventions::attribute::{ERROR_TYPE, SERVER_ADDRESS, SERVER_PORT};
 use sentry_core::types::Uuid;
@@ -49,19 +49,18 @@ impl ClientConfig {
                 attributes.push(KeyValue::new(SERVER_PORT, i64::from(port)));
             }
         }
-        let builder = SpanBuilder::from_name(name)
-            .with_kind(SpanKind::Client)
-            .with_attributes(attributes);
-        ClientCall {
-            config: Arc::clone(self),
-            cx: self.start_span(builder, parent_cx),
-            parent_cx: parent_cx.clone(),
-            method: StringValue::from("POST"),
-            url: StringValue::from(url.to_owned()),
-            sent_url: None,
-            timer: None,
-            ended: false,
-        }
+        // No duration metric: `http.client.request.duration` does not describe a call.
+        let url = StringValue::from(url.to_owned());
+        ClientCall::start(
+            self,
+            name,
+            attributes,
+            parent_cx,
+            StringValue::from("POST"),
+            url,
+            None,
+            None,
+        )
     }
 }
 

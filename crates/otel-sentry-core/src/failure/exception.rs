@@ -310,18 +310,22 @@ mod tests {
     }
     impl Error for Inner {}
 
+    /// The event's exception types, innermost first.
+    fn types<'e>(event: &'e Event<'static>) -> Vec<&'e str> {
+        event
+            .exception
+            .values
+            .iter()
+            .map(|e| e.ty.as_str())
+            .collect()
+    }
+
     #[test]
     fn error_event_has_the_chain_innermost_first_and_the_known_type() {
         let (event, span) = error_event(&Outer(Inner), Some("shop::Outer"));
         assert_eq!(span.ty, "shop::Outer");
         assert_eq!(span.message, "payment failed");
-        let types: Vec<&str> = event
-            .exception
-            .values
-            .iter()
-            .map(|e| e.ty.as_str())
-            .collect();
-        assert_eq!(types, ["Inner", "shop::Outer"]);
+        assert_eq!(types(&event), ["Inner", "shop::Outer"]);
         assert_eq!(
             event.exception.values[1].value.as_deref(),
             Some("payment failed")
@@ -421,13 +425,7 @@ mod tests {
             "db down".to_owned(),
             Some(&Outer(Inner)),
         );
-        let types: Vec<&str> = event
-            .exception
-            .values
-            .iter()
-            .map(|e| e.ty.as_str())
-            .collect();
-        assert_eq!(types, ["Inner", "Outer", "gRPC INTERNAL"]);
+        assert_eq!(types(&event), ["Inner", "Outer", "gRPC INTERNAL"]);
         assert_eq!(span.ty, "gRPC INTERNAL");
         assert_eq!(span.message, "db down");
         assert_eq!(event.tags["rpc.response.status_code"], "INTERNAL");

@@ -3,13 +3,11 @@
 //! addresses; HTTP attributes are not written, the call is named by its method. Its status
 //! is recorded by [`grpc_status::record_status`](crate::grpc::grpc_status).
 
-use opentelemetry::trace::{Link, SpanBuilder, SpanKind};
-use opentelemetry::{Context, KeyValue, StringValue};
-use opentelemetry_semantic_conventions::attribute::{CLIENT_ADDRESS, SERVER_ADDRESS, SERVER_PORT};
+use opentelemetry::{Context, StringValue};
 
 use crate::grpc::grpc_request::{RpcMethod, span_start};
 use crate::server::config::CorrelationConfig;
-use crate::server::server_span::StartAttributes;
+use crate::server::server_span::{self, StartAttributes};
 
 /// Attributes written when the status is known (status codes, failure, event id and link).
 const FINISH_ATTRIBUTES: usize = 6;
@@ -23,22 +21,8 @@ pub(crate) fn start(
     attributes: StartAttributes<'_>,
 ) -> Context {
     let (name, mut list) = span_start(rpc, attributes.path.as_str(), 3 + FINISH_ATTRIBUTES);
-    if let Some((host, port)) = attributes.server {
-        list.push(KeyValue::new(SERVER_ADDRESS, host.clone()));
-        if let Some(port) = port {
-            list.push(KeyValue::new(SERVER_PORT, i64::from(port)));
-        }
-    }
-    if let Some(client) = attributes.client {
-        list.push(KeyValue::new(CLIENT_ADDRESS, client));
-    }
-    let mut builder = SpanBuilder::from_name(name)
-        .with_kind(SpanKind::Server)
-        .with_attributes(list);
-    if let Some(linked) = attributes.link {
-        builder = builder.with_links(vec![Link::with_context(linked)]);
-    }
-    config.start_span(builder, parent_cx)
+    server_span::push_addresses(&mut list, &attributes);
+    server_span::start_named(config, parent_cx, name, list, attributes.link)
 }
 
 /// The name a gRPC request goes by in messages and as Sentry's transaction: its method, or
