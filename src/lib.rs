@@ -166,6 +166,7 @@ pub use otel_sentry_init::{
 #[cfg(all(
     doctest,
     feature = "axum",
+    feature = "grpc",
     feature = "actix",
     feature = "reqwest",
     feature = "init"
