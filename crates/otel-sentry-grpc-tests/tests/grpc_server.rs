@@ -4,10 +4,15 @@
 
 mod common;
 
-use common::{FAILURE_MESSAGE, PANIC, WITH_SOURCE, client, echo, layer, serve};
+use common::{ECHO_METADATA, FAILURE_MESSAGE, PANIC, WITH_SOURCE, client, echo, layer, serve};
 use futures_util::StreamExt;
-use opentelemetry::Value;
-use opentelemetry::trace::{SpanKind, Status as SpanStatus};
+use opentelemetry::baggage::BaggageExt;
+use opentelemetry::context::FutureExt;
+use opentelemetry::trace::{
+    SpanContext, SpanId, SpanKind, Status as SpanStatus, TraceContextExt, TraceFlags, TraceId,
+    TraceState,
+};
+use opentelemetry::{Context, KeyValue, Value};
 use opentelemetry_sdk::trace::SpanData;
 use otel_sentry_grpc_tests::EchoRequest;
 use otel_sentry_test_support::{Telemetry, attribute, event_attribute, string};
@@ -275,4 +280,96 @@ async fn a_panic_answers_internal_reports_once_and_the_server_serves_on() {
 
     let reply = client.unary(echo("again", Code::Ok)).await.unwrap();
     assert_eq!(reply.into_inner().text, "again");
+}
+
+/// The context a call is made in: a remote parent with vendor trace state, and baggage.
+fn calling_context() -> Context {
+    let parent = SpanContext::new(
+        TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736").unwrap(),
+        SpanId::from_hex("00f067aa0ba902b7").unwrap(),
+        TraceFlags::SAMPLED,
+        true,
+        TraceState::from_key_value([("vendor", "abc")]).unwrap(),
+    );
+    Context::new()
+        .with_remote_span_context(parent)
+        .with_baggage([KeyValue::new("user", "7")])
+}
+
+#[tokio::test]
+async fn the_trace_crosses_in_the_metadata_and_the_traceparent_answers_in_the_headers() {
+    let telemetry = Telemetry::with_sentry();
+    let addr = serve(layer(&telemetry).response_traceparent(true), &telemetry).await;
+    let mut client = client(&addr.to_string(), telemetry.tracer()).await;
+
+    let response = client
+        .unary(echo(ECHO_METADATA, Code::Ok))
+        .with_context(calling_context())
+        .await
+        .unwrap();
+    let answered_traceparent = response
+        .metadata()
+        .get("traceparent")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let received = response.into_inner().text;
+    let (baggage, sentry_trace) = received.split_once('|').unwrap();
+    assert!(
+        baggage.split(',').any(|member| member.trim() == "user=7"),
+        "{baggage}"
+    );
+    assert!(
+        sentry_trace.starts_with("4bf92f3577b34da6a3ce929d0e0e4736-"),
+        "{sentry_trace}"
+    );
+
+    let spans = telemetry.spans(2).await;
+    let server = of_kind(&spans, SpanKind::Server);
+    let client_span = of_kind(&spans, SpanKind::Client);
+    assert_eq!(
+        client_span.parent_span_id,
+        SpanId::from_hex("00f067aa0ba902b7").unwrap()
+    );
+    assert_eq!(server.parent_span_id, client_span.span_context.span_id());
+    assert_eq!(
+        server.span_context.trace_id(),
+        TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736").unwrap()
+    );
+    assert_eq!(server.span_context.trace_state().get("vendor"), Some("abc"));
+    assert_eq!(
+        answered_traceparent,
+        format!(
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-{}-01",
+            server.span_context.span_id()
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_streamed_answer_has_its_traceparent_in_the_headers_and_its_event_id_in_the_trailers() {
+    let telemetry = Telemetry::with_sentry();
+    let addr = serve(layer(&telemetry).response_traceparent(true), &telemetry).await;
+    let mut client = client(&addr.to_string(), telemetry.tracer()).await;
+
+    let request = EchoRequest {
+        count: 1,
+        ..echo("part", Code::Internal)
+    };
+    let response = client.server_stream(request).await.unwrap();
+    // The head left before the status was known: the trace, no event id.
+    assert!(response.metadata().get("traceparent").is_some());
+    assert!(response.metadata().get("x-sentry-event-id").is_none());
+    let mut stream = response.into_inner();
+    assert!(stream.next().await.unwrap().is_ok());
+    let status = stream.next().await.unwrap().unwrap_err();
+    assert_eq!(status.code(), Code::Internal);
+
+    let events = telemetry.events();
+    assert_eq!(events.len(), 1, "{events:#?}");
+    let event_id = events[0].event_id.simple().to_string();
+    assert_eq!(event_id_of(&status).as_deref(), Some(event_id.as_str()));
+    assert!(status.metadata().get("traceparent").is_none());
+    telemetry.spans(2).await;
 }

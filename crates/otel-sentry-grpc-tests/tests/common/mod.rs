@@ -25,6 +25,9 @@ pub const FAILURE_MESSAGE: &str = "db down: 50% ✗";
 pub const PANIC: &str = "panic";
 /// The text of a request whose failure has `PaymentFailed` as its source.
 pub const WITH_SOURCE: &str = "source";
+/// The text of a request answered with the `baggage` and `sentry-trace` it arrived with,
+/// `|`-separated.
+pub const ECHO_METADATA: &str = "metadata";
 
 /// A client of `Echo` through `GrpcClientLayer`.
 pub type LayeredClient = EchoClient<GrpcClientService<Channel>>;
@@ -38,7 +41,19 @@ pub struct EchoService {
 #[tonic::async_trait]
 impl Echo for EchoService {
     async fn unary(&self, request: Request<EchoRequest>) -> Result<Response<EchoReply>, Status> {
+        let received = |name| {
+            request
+                .metadata()
+                .get(name)
+                .and_then(|value| value.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let metadata = format!("{}|{}", received("baggage"), received("sentry-trace"));
         let request = request.into_inner();
+        if request.text == ECHO_METADATA {
+            return Ok(Response::new(EchoReply { text: metadata }));
+        }
         if request.text == PANIC {
             panic!("the handler panicked");
         }
