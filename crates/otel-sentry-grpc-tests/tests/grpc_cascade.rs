@@ -151,3 +151,50 @@ async fn an_http_service_failing_with_its_grpc_downstream_raises_one_alert() {
     let grpc_server = server_span_named(&spans, UNARY, downstream.port());
     assert_eq!(attribute(grpc_server, "sentry.event_id"), string(&root));
 }
+
+#[tokio::test]
+async fn a_failure_after_an_unreported_grpc_failure_is_its_own_with_the_calls_breadcrumb() {
+    let telemetry = Telemetry::with_sentry();
+    let downstream = serve(layer(&telemetry), &telemetry).await;
+    let tracer = telemetry.tracer();
+    let app = Router::new()
+        .route(
+            "/orders",
+            get(move || {
+                let tracer = tracer.clone();
+                async move {
+                    let mut orders = client(&downstream.to_string(), tracer).await;
+                    // NOT_FOUND is no failure of the downstream: nothing reported there.
+                    let found = orders.unary(echo("order", Code::NotFound)).await;
+                    assert_eq!(found.unwrap_err().code(), Code::NotFound);
+                    StatusCode::INTERNAL_SERVER_ERROR
+                }
+            }),
+        )
+        .layer(layer(&telemetry));
+    let served = serve_router(app, Telemetry::new(None)).await;
+
+    let response = served.get("/orders").await;
+    assert_eq!(response.status(), 500);
+
+    let events = telemetry.events();
+    assert_eq!(events.len(), 1, "{events:#?}");
+    assert_eq!(
+        events[0].message.as_deref(),
+        Some("GET /orders responded 500")
+    );
+    let breadcrumb = events[0]
+        .breadcrumbs
+        .iter()
+        .find(|breadcrumb| breadcrumb.category.as_deref() == Some("grpc"))
+        .unwrap_or_else(|| panic!("no grpc breadcrumb: {:#?}", events[0].breadcrumbs));
+    assert_eq!(breadcrumb.data["rpc.method"], UNARY);
+    assert_eq!(breadcrumb.data["rpc.response.status_code"], "NOT_FOUND");
+    assert_eq!(breadcrumb.level, sentry_core::Level::Warning);
+    let spans = telemetry.spans(3).await;
+    let http_server = spans
+        .iter()
+        .find(|span| span.name == "GET /orders")
+        .unwrap();
+    assert_eq!(attribute(http_server, "sentry.cascade"), None);
+}

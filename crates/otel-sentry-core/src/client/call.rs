@@ -36,7 +36,7 @@ use opentelemetry::trace::{SpanBuilder, SpanKind, Status, TraceContextExt};
 use opentelemetry::{Context, KeyValue, StringValue};
 use opentelemetry_semantic_conventions::attribute::{
     ERROR_TYPE, HTTP_REQUEST_METHOD, HTTP_REQUEST_METHOD_ORIGINAL, HTTP_RESPONSE_STATUS_CODE,
-    NETWORK_PROTOCOL_VERSION, SERVER_ADDRESS, SERVER_PORT, URL_FULL,
+    NETWORK_PROTOCOL_VERSION, RPC_RESPONSE_STATUS_CODE, SERVER_ADDRESS, SERVER_PORT, URL_FULL,
 };
 use sentry_core::Hub;
 use sentry_core::protocol::{Breadcrumb, Level};
@@ -46,6 +46,7 @@ use crate::client::config::ClientConfig;
 use crate::codecs::hex;
 use crate::dedup::downstream_report::DownstreamReport;
 use crate::failure::exception::SpanException;
+use crate::grpc::grpc_status::GrpcCode;
 use crate::http::http_method::RecordedMethod;
 use crate::http::interned_names::RouteNames;
 use crate::http::request_view::HttpVersion;
@@ -108,7 +109,19 @@ pub struct ClientCall {
     /// The clock of `http.client.request.duration`; `None` when metrics are off, and for a
     /// gRPC call.
     timer: Option<ClientTimer>,
+    /// A gRPC call: `method` is its `rpc.method`, its breadcrumb is `grpc`'s.
+    grpc: bool,
     pub(crate) ended: bool,
+}
+
+/// How a call ended, as its breadcrumb tells.
+pub(crate) enum CallOutcome {
+    /// An HTTP status code.
+    Http(u16),
+    /// A gRPC status.
+    Grpc(GrpcCode),
+    /// No answer: a transport error.
+    NoAnswer,
 }
 
 impl fmt::Debug for ClientCall {
@@ -179,14 +192,15 @@ impl ClientConfig {
             url,
             sent_url,
             timer,
+            false,
         )
     }
 }
 
 impl ClientCall {
     /// Starts the client span `name` with `attributes` as a child of `parent_cx`'s span;
-    /// `method`, `url` (and the URL as sent, when it differs) for the breadcrumb and error
-    /// messages.
+    /// `method` (for a `grpc` call its `rpc.method`), `url` (and the URL as sent, when it
+    /// differs) for the breadcrumb and error messages.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn start(
         config: &Arc<ClientConfig>,
@@ -197,6 +211,7 @@ impl ClientCall {
         url: StringValue,
         sent_url: Option<Box<str>>,
         timer: Option<ClientTimer>,
+        grpc: bool,
     ) -> ClientCall {
         let builder = SpanBuilder::from_name(name)
             .with_kind(SpanKind::Client)
@@ -209,6 +224,7 @@ impl ClientCall {
             url,
             sent_url,
             timer,
+            grpc,
             ended: false,
         }
     }
@@ -255,7 +271,7 @@ impl ClientCall {
             let error_type = (status >= 400).then(|| Cow::Owned(status.to_string()));
             timer.record(Some(status), error_type);
         }
-        self.leave_breadcrumb(Some(status));
+        self.leave_breadcrumb(CallOutcome::Http(status));
         report
     }
 
@@ -299,29 +315,47 @@ impl ClientCall {
         if let Some(timer) = self.timer.take() {
             timer.record(None, Some(Cow::Owned(error_type.to_owned())));
         }
-        self.leave_breadcrumb(None);
+        self.leave_breadcrumb(CallOutcome::NoAnswer);
     }
 
-    /// Leaves the `http` breadcrumb of the finished call on the current hub.
-    fn leave_breadcrumb(&self, status: Option<u16>) {
+    /// Leaves the breadcrumb of the finished call on the current hub: `http` (method, URL,
+    /// status code), or for a gRPC call category `grpc` (`rpc.method`, URL, the code's name).
+    pub(crate) fn leave_breadcrumb(&self, outcome: CallOutcome) {
         if !self.config.breadcrumbs {
             return;
         }
         Hub::with_active(|hub| {
             let mut data = BTreeMap::new();
-            data.insert("method".to_owned(), self.method.as_str().into());
+            let method_key = if self.grpc { "rpc.method" } else { "method" };
+            data.insert(method_key.to_owned(), self.method.as_str().into());
             data.insert("url".to_owned(), self.url.as_str().into());
-            if let Some(status) = status {
-                data.insert("status_code".to_owned(), status.into());
-            }
-            let level = match status {
-                Some(100..=399) => Level::Info,
-                Some(400..=499) => Level::Warning,
-                _ => Level::Error,
+            let level = match outcome {
+                CallOutcome::Http(status) => {
+                    data.insert("status_code".to_owned(), status.into());
+                    match status {
+                        100..=399 => Level::Info,
+                        400..=499 => Level::Warning,
+                        _ => Level::Error,
+                    }
+                }
+                CallOutcome::Grpc(code) => {
+                    data.insert(RPC_RESPONSE_STATUS_CODE.to_owned(), code.name().into());
+                    match code {
+                        GrpcCode::Ok => Level::Info,
+                        code if code.is_server_error() => Level::Error,
+                        _ => Level::Warning,
+                    }
+                }
+                CallOutcome::NoAnswer => Level::Error,
+            };
+            let (ty, category) = if self.grpc {
+                ("default", "grpc")
+            } else {
+                ("http", "http")
             };
             hub.add_breadcrumb(Breadcrumb {
-                ty: "http".into(),
-                category: Some("http".into()),
+                ty: ty.into(),
+                category: Some(category.into()),
                 level,
                 data,
                 ..Default::default()

@@ -10,7 +10,8 @@
 //! [`downstream_report`](crate::dedup::downstream_report)): the caller's own failure is then
 //! a cascade. An HTTP status other than 200 without `grpc-status` reads as the gRPC
 //! specification maps it; a body that ends without trailers reads as `UNKNOWN`, one that
-//! fails as a transport error.
+//! fails as a transport error. Each finished call leaves a `grpc` breadcrumb (method, URL,
+//! status code) on the current Sentry hub, as an HTTP call leaves an `http` one.
 
 use std::sync::Arc;
 
@@ -20,7 +21,7 @@ use opentelemetry::{Context, KeyValue, StringValue};
 use opentelemetry_semantic_conventions::attribute::{ERROR_TYPE, SERVER_ADDRESS, SERVER_PORT};
 use sentry_core::types::Uuid;
 
-use crate::client::call::{ClientCall, server_of};
+use crate::client::call::{CallOutcome, ClientCall, server_of};
 use crate::client::config::ClientConfig;
 use crate::dedup::downstream_report::{DownstreamReport, event_id_from_lines};
 use crate::failure::handler_error::HandlerError;
@@ -50,16 +51,13 @@ impl ClientConfig {
             }
         }
         // No duration metric: `http.client.request.duration` does not describe a call.
+        let method = match &rpc {
+            Some(rpc) => rpc.full.clone(),
+            None => StringValue::from(path.to_owned()),
+        };
         let url = StringValue::from(url.to_owned());
         ClientCall::start(
-            self,
-            name,
-            attributes,
-            parent_cx,
-            StringValue::from("POST"),
-            url,
-            None,
-            None,
+            self, name, attributes, parent_cx, method, url, None, None, true,
         )
     }
 }
@@ -129,6 +127,7 @@ impl ClientCall {
                 reported_event_id.map(|event_id| self.record_downstream(event_id, http_status));
         }
         span.end();
+        self.leave_breadcrumb(CallOutcome::Grpc(status.code));
         report
     }
 }
