@@ -68,6 +68,8 @@ pub const TRACE_ID_TAG: &str = "otel.trace_id";
 pub const SPAN_ID_TAG: &str = "otel.span_id";
 /// The `op` of `contexts.trace` for events captured during a request.
 pub const SERVER_OP: &str = "http.server";
+/// The `op` of `contexts.trace` for events captured during a gRPC call.
+pub const GRPC_SERVER_OP: &str = "grpc.server";
 /// The tag naming a grouped cascade's root event.
 pub const CASCADE_ROOT_TAG: &str = "cascade.root_event_id";
 /// The first part of the fingerprint `["otel-cascade", "{trace_id}"]`.

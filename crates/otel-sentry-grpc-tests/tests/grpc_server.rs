@@ -94,6 +94,10 @@ async fn a_unary_internal_status_is_one_event_and_an_error_span() {
     assert_eq!(exception.value.as_deref(), Some(FAILURE_MESSAGE));
     assert_eq!(event.tags["rpc.response.status_code"], "INTERNAL");
     assert_eq!(event.transaction.as_deref(), Some(UNARY));
+    let Some(sentry_core::protocol::Context::Trace(trace)) = event.contexts.get("trace") else {
+        panic!("no trace context: {event:#?}");
+    };
+    assert_eq!(trace.op.as_deref(), Some("grpc.server"));
     let event_id = event.event_id.simple().to_string();
     // Answered in the trailers-only answer's headers, read back by the client.
     assert_eq!(event_id_of(&status).as_deref(), Some(event_id.as_str()));

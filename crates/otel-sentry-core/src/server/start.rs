@@ -17,6 +17,7 @@ use crate::http::request_headers::KnownHeaders;
 use crate::http::request_view::RequestView;
 use crate::http::server_address::{default_port, parse_authority};
 use crate::metrics::server_duration::ServerTimer;
+use crate::names::{GRPC_SERVER_OP, SERVER_OP};
 use crate::propagation::incoming_trace::IncomingTrace;
 use crate::sentry::binding::{RequestData, RequestStamp};
 use crate::server::config::CorrelationConfig;
@@ -137,6 +138,7 @@ impl ServerRequest {
                 path: &path,
                 query,
                 client: origin.client,
+                grpc: grpc.is_some(),
             },
         );
         ServerRequest {
@@ -174,6 +176,7 @@ struct SentryRequest<'a, 'h> {
     path: &'a StringValue,
     query: Option<StringValue>,
     client: Option<IpAddr>,
+    grpc: bool,
 }
 
 /// The request's Sentry hub, whose events carry the stamp of the span `cx` holds (stored in
@@ -196,6 +199,11 @@ fn bind_sentry(
         trace_id: ids.trace_id(),
         span_id: ids.span_id(),
         parent_span_id: parts.parent_span_id,
+        op: if parts.grpc {
+            GRPC_SERVER_OP
+        } else {
+            SERVER_OP
+        },
         route: parts.route.cloned().map(OnceLock::from).unwrap_or_default(),
         request: RequestData {
             method: parts.method.clone(),
