@@ -94,13 +94,18 @@ pub(crate) fn span_start(
     (name, list)
 }
 
-/// A gRPC request's method, or `None` for a method the path does not name; `Err(())` when
-/// the request is not gRPC at all.
-pub(crate) fn rpc_of(headers: &dyn RequestHeaders, path: &str) -> Result<Option<RpcMethod>, ()> {
-    match headers.get(CONTENT_TYPE_HEADER) {
-        Some(content_type) if is_grpc_content_type(content_type) => Ok(RpcMethod::from_path(path)),
-        _ => Err(()),
+/// Whether a request is a gRPC call and, when it is, the method it calls (`None`: its path
+/// names none). gRPC calls are `POST`s: other requests are not looked at further.
+pub(crate) fn rpc_of(
+    method: &str,
+    headers: &dyn RequestHeaders,
+    path: &str,
+) -> Option<Option<RpcMethod>> {
+    if method != "POST" {
+        return None;
     }
+    let content_type = headers.get(CONTENT_TYPE_HEADER)?;
+    is_grpc_content_type(content_type).then(|| RpcMethod::from_path(path))
 }
 
 #[cfg(test)]
@@ -127,6 +132,26 @@ mod tests {
         ] {
             assert!(!is_grpc_content_type(other), "{other}");
         }
+    }
+
+    #[test]
+    fn only_grpc_posts_are_calls() {
+        let mut headers = http::HeaderMap::new();
+        headers.insert("content-type", "application/grpc".parse().unwrap());
+        let grpc = crate::http::header_carrier::HeaderCarrier(&headers);
+        let call = rpc_of("POST", &grpc, "/a.B/C").unwrap().unwrap();
+        assert_eq!(call.full.as_str(), "a.B/C");
+        assert_eq!(rpc_of("POST", &grpc, "/nothing"), Some(None));
+        assert_eq!(rpc_of("GET", &grpc, "/a.B/C"), None);
+        let json = http::HeaderMap::new();
+        assert_eq!(
+            rpc_of(
+                "POST",
+                &crate::http::header_carrier::HeaderCarrier(&json),
+                "/a.B/C"
+            ),
+            None
+        );
     }
 
     #[test]

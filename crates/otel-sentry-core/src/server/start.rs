@@ -39,7 +39,7 @@ impl ServerRequest {
         let trusted = config.inbound_trust.trusts(origin.client);
         let method = config.known_methods.classify(request.method);
         // A gRPC call is named by its method, not by a route.
-        let grpc = grpc_request::rpc_of(request.headers, request.path).ok();
+        let grpc = grpc_request::rpc_of(request.method, request.headers, request.path);
         let (route, name) = match request.route.filter(|_| grpc.is_none()) {
             Some(template) => {
                 let (route, name) = RouteNames::global().get(method.span_name_prefix(), template);
