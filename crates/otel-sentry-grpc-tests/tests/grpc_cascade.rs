@@ -4,6 +4,8 @@
 
 mod common;
 
+use std::net::SocketAddr;
+
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::get;
@@ -47,6 +49,32 @@ fn server_span_named<'s>(spans: &'s [SpanData], name: &str, port: u16) -> &'s Sp
                 && attribute(span, "server.port") == Some(i64::from(port).into())
         })
         .unwrap_or_else(|| panic!("no server span {name} on port {port} in {spans:#?}"))
+}
+
+/// An HTTP service behind `CorrelationLayer` whose `GET /orders` calls the gRPC
+/// `downstream`, asking it to fail with `code`, and answers `failed` when it does.
+fn orders_app(
+    telemetry: &Telemetry,
+    downstream: SocketAddr,
+    code: Code,
+    failed: StatusCode,
+) -> Router {
+    let tracer = telemetry.tracer();
+    Router::new()
+        .route(
+            "/orders",
+            get(move || {
+                let tracer = tracer.clone();
+                async move {
+                    let mut orders = client(&downstream.to_string(), tracer).await;
+                    match orders.unary(echo("order", code)).await {
+                        Ok(_) => StatusCode::OK,
+                        Err(_) => failed,
+                    }
+                }
+            }),
+        )
+        .layer(layer(telemetry))
 }
 
 #[tokio::test]
@@ -104,22 +132,12 @@ async fn a_two_hop_grpc_cascade_raises_one_alert() {
 async fn an_http_service_failing_with_its_grpc_downstream_raises_one_alert() {
     let telemetry = Telemetry::with_sentry();
     let downstream = serve(layer(&telemetry), &telemetry).await;
-    let tracer = telemetry.tracer();
-    let app = Router::new()
-        .route(
-            "/orders",
-            get(move || {
-                let tracer = tracer.clone();
-                async move {
-                    let mut orders = client(&downstream.to_string(), tracer).await;
-                    match orders.unary(echo("order", Code::Unavailable)).await {
-                        Ok(_) => StatusCode::OK,
-                        Err(_) => StatusCode::BAD_GATEWAY,
-                    }
-                }
-            }),
-        )
-        .layer(layer(&telemetry));
+    let app = orders_app(
+        &telemetry,
+        downstream,
+        Code::Unavailable,
+        StatusCode::BAD_GATEWAY,
+    );
     let tracer = telemetry.tracer();
     let served = serve_router(app, Telemetry::new(None)).await;
     let http = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
@@ -156,22 +174,13 @@ async fn an_http_service_failing_with_its_grpc_downstream_raises_one_alert() {
 async fn a_failure_after_an_unreported_grpc_failure_is_its_own_with_the_calls_breadcrumb() {
     let telemetry = Telemetry::with_sentry();
     let downstream = serve(layer(&telemetry), &telemetry).await;
-    let tracer = telemetry.tracer();
-    let app = Router::new()
-        .route(
-            "/orders",
-            get(move || {
-                let tracer = tracer.clone();
-                async move {
-                    let mut orders = client(&downstream.to_string(), tracer).await;
-                    // NOT_FOUND is no failure of the downstream: nothing reported there.
-                    let found = orders.unary(echo("order", Code::NotFound)).await;
-                    assert_eq!(found.unwrap_err().code(), Code::NotFound);
-                    StatusCode::INTERNAL_SERVER_ERROR
-                }
-            }),
-        )
-        .layer(layer(&telemetry));
+    // NOT_FOUND is no failure of the downstream: nothing reported there.
+    let app = orders_app(
+        &telemetry,
+        downstream,
+        Code::NotFound,
+        StatusCode::INTERNAL_SERVER_ERROR,
+    );
     let served = serve_router(app, Telemetry::new(None)).await;
 
     let response = served.get("/orders").await;
