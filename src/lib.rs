@@ -57,6 +57,7 @@
 //! | feature | module | what it holds |
 //! | --- | --- | --- |
 //! | `tower` | [`tower`] | [`CorrelationLayer`](tower::CorrelationLayer) for any tower HTTP stack (hyper, tonic), its service, response future and body, and [`ReportedError`](tower::ReportedError) for a response that carries its error |
+//! | `grpc` | [`tower::GrpcClientLayer`] | `tower`, plus the client layer for tonic channels (its span, trace metadata, the status from headers or trailers, a downstream's event id for the cascade policy) and, on the server, the chain of the error behind a handler's `tonic::Status` in its Sentry event; [`CorrelationLayer`](tower::CorrelationLayer) recognises gRPC calls without it |
 //! | `axum` | [`tower::axum`] | `tower`, plus the route from `MatchedPath`, the client address from `ConnectInfo`, the [`RequestTrace`](tower::axum::RequestTrace) extractor and [`ErrorResponse`](tower::axum::ErrorResponse) |
 //! | `actix` | [`actix`] | the [`Correlation`](actix::Correlation) middleware for actix-web 4, its [`RequestTrace`](actix::RequestTrace) extractor and [`ErrorResponse`](actix::ErrorResponse) |
 //! | `reqwest` | [`reqwest`] | [`CorrelationMiddleware`](reqwest::CorrelationMiddleware) for reqwest through reqwest-middleware, and [`UrlTemplate`](reqwest::UrlTemplate) to name a call's span; |
@@ -112,6 +113,7 @@
 #![cfg_attr(
     not(all(
         feature = "axum",
+        feature = "grpc",
         feature = "actix",
         feature = "reqwest",
         feature = "init"
@@ -126,12 +128,12 @@ pub use otel_sentry_core::{
     BaggageMember, BaggageMemberError, CascadePolicy, CascadeWindow, CascadeWindowTransport,
     ClassifyFailure, ClientConfig, CorrelationConfig, CorrelationPropagator, CurrentTrace,
     DEFAULT_KNOWN_METHODS, DEFAULT_SENSITIVE_QUERY_PARAMS, DownstreamReport,
-    DynamicSamplingContext, EventLink, ForwardingHeaders, InboundTrust, IncomingTrace,
-    KnownMethods, MAX_HEADER_VALUE_LEN, MAX_HEADERS_LEN, MissingPlaceholder, ParentHeader,
-    RANDOM_TRACE_ID_FLAG, ReceivedTraceState, RemoteParent, ResponseSummary,
-    SENTRY_SENSITIVE_QUERY_WORDS, SensitiveQueryParams, SentryTrace, SentryTraceError,
-    ServerErrors, TraceContextIntegration, TraceStateError, TraceStateMembers, Traceparent,
-    TraceparentError, TrustedProxies, declare_cascade_of, declare_failure_independent,
+    DynamicSamplingContext, EventLink, ForwardingHeaders, GrpcCode, GrpcStatus, InboundTrust,
+    IncomingTrace, KnownMethods, MAX_GRPC_MESSAGE_LEN, MAX_HEADER_VALUE_LEN, MAX_HEADERS_LEN,
+    MissingPlaceholder, ParentHeader, RANDOM_TRACE_ID_FLAG, ReceivedTraceState, RemoteParent,
+    ResponseSummary, SENTRY_SENSITIVE_QUERY_WORDS, SensitiveQueryParams, SentryTrace,
+    SentryTraceError, ServerErrors, TraceContextIntegration, TraceStateError, TraceStateMembers,
+    Traceparent, TraceparentError, TrustedProxies, declare_cascade_of, declare_failure_independent,
     inject_context, inject_current_context,
 };
 pub use otel_sentry_core::{codecs, dedup, names, propagation};
@@ -164,6 +166,7 @@ pub use otel_sentry_init::{
 #[cfg(all(
     doctest,
     feature = "axum",
+    feature = "grpc",
     feature = "actix",
     feature = "reqwest",
     feature = "init"

@@ -21,14 +21,7 @@
 
 mod support;
 
-use std::net::SocketAddr;
-
-use axum::Router;
-use axum::body::Body;
-use axum::extract::ConnectInfo;
 use criterion::{Criterion, criterion_group, criterion_main};
-use http::Request;
-use http_body_util::BodyExt;
 use opentelemetry::KeyValue;
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::propagation::TraceContextPropagator;
@@ -36,34 +29,9 @@ use sentry_core::Hub;
 use support::alloc_counter::CountingAllocator;
 use support::axum_stacks;
 use support::backends::Backends;
-use tower::ServiceExt;
 
 #[global_allocator]
 static ALLOCATOR: CountingAllocator = CountingAllocator;
-
-/// A request as `axum::serve` with connect info hands it over: the headers of a typical
-/// service-to-service call and the peer's address.
-fn request(path: &str) -> Request<Body> {
-    Request::builder()
-        .uri(path)
-        .header("host", "shop.example")
-        .header("user-agent", "bench/1.0")
-        .header("accept", "*/*")
-        .header(
-            "traceparent",
-            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
-        )
-        .extension(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 50_000))))
-        .body(Body::empty())
-        .unwrap()
-}
-
-async fn call(router: &Router, path: &str) -> u16 {
-    let response = router.clone().oneshot(request(path)).await.unwrap();
-    let status = response.status().as_u16();
-    let _ = response.into_body().collect().await.unwrap();
-    status
-}
 
 fn stacks_side_by_side(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -101,12 +69,17 @@ fn stacks_side_by_side(c: &mut Criterion) {
         let _anchor = name
             .ends_with("anchor")
             .then(|| tracing::dispatcher::set_default(&dispatch));
-        assert_eq!(runtime.block_on(call(router, path)), status, "{name}");
+        assert_eq!(
+            runtime.block_on(axum_stacks::call(router, path)),
+            status,
+            "{name}"
+        );
         let output = backends.output_per_request(200, || {
-            runtime.block_on(call(router, path));
+            runtime.block_on(axum_stacks::call(router, path));
         });
-        let (allocations, bytes) =
-            support::alloc_counter::per_call(5_000, || runtime.block_on(call(router, path)));
+        let (allocations, bytes) = support::alloc_counter::per_call(5_000, || {
+            runtime.block_on(axum_stacks::call(router, path))
+        });
         println!(
             "{name:<22} {allocations:>11.1} {bytes:>9.0} {:>6.1} {:>7.1} {:>13.1}",
             output.spans, output.events, output.transactions
@@ -129,7 +102,9 @@ fn stacks_side_by_side(c: &mut Criterion) {
             let _anchor = name
                 .ends_with("anchor")
                 .then(|| tracing::dispatcher::set_default(&dispatch));
-            b.iter(|| support::profiled::request(|| runtime.block_on(call(router, path))))
+            b.iter(|| {
+                support::profiled::request(|| runtime.block_on(axum_stacks::call(router, path)))
+            })
         });
     }
     // The floor of `success/metrics-sdk` over `success/metrics-off`: the SDK's own cost of

@@ -11,6 +11,7 @@
 //! | [`names`] | every header, attribute, tag and `extra` name written |
 //! | [`codecs`] | the strict header codecs: `traceparent`, `tracestate`, `baggage`, `sentry-trace`, Sentry's sampling context |
 //! | `http` | a request as the core sees it: the adapter's view, its headers in one pass, method, addresses, redacted URL and query, interned names |
+//! | [`grpc`] | gRPC over HTTP/2: a request recognised by its content type and named by its path, the status read from `grpc-status` and `grpc-message` |
 //! | [`propagation`] | trace context across a hop: extract, inject, the propagator, the trust boundary |
 //! | `failure` | the failure policy, the exception and event made of an error, panic or status |
 //! | `sentry` | the Sentry glue: each event's stamp, the events a request captured itself, event links, [`TraceContextIntegration`] |
@@ -61,6 +62,7 @@ mod client;
 pub mod codecs;
 pub mod dedup;
 mod failure;
+pub mod grpc;
 mod http;
 mod metrics;
 pub mod names;
@@ -79,6 +81,7 @@ pub use dedup::cascade_policy::CascadePolicy;
 pub use dedup::downstream_report::DownstreamReport;
 pub use dedup::window::{CascadeWindow, CascadeWindowTransport};
 pub use failure::classify::{ClassifyFailure, ResponseSummary, ServerErrors};
+pub use grpc::grpc_status::{GrpcCode, GrpcStatus, MAX_GRPC_MESSAGE_LEN};
 pub use http::forwarded::{ForwardingHeaders, TrustedProxies};
 pub use http::header_copy::{MAX_HEADER_VALUE_LEN, MAX_HEADERS_LEN};
 pub use http::http_method::{DEFAULT_KNOWN_METHODS, KnownMethods};

@@ -18,6 +18,12 @@ pub const SENTRY_BAGGAGE_PREFIX: &str = "sentry-";
 /// The response header naming the Sentry event of a failed request: the in-band "already
 /// reported" signal between services.
 pub const SENTRY_EVENT_ID_HEADER: &str = "x-sentry-event-id";
+/// The content type, read to recognise a gRPC request.
+pub const CONTENT_TYPE_HEADER: &str = "content-type";
+/// The status code of a gRPC call, in a trailers-only answer's headers or the trailers.
+pub const GRPC_STATUS_HEADER: &str = "grpc-status";
+/// The percent-encoded message of a gRPC status, beside `grpc-status`.
+pub const GRPC_MESSAGE_HEADER: &str = "grpc-message";
 
 // Span attributes.
 
@@ -35,6 +41,14 @@ pub const URL_TEMPLATE_ATTRIBUTE: &str = "url.template";
 /// a panic from a returned error.
 pub const EXCEPTION_ESCAPED_ATTRIBUTE: &str = "exception.escaped";
 
+// Span attribute values.
+
+/// `rpc.system.name` (and the older `rpc.system`) of a gRPC span.
+pub const GRPC_SYSTEM: &str = "grpc";
+/// `rpc.method` of a gRPC request whose path names no method (then also its span name
+/// is [`GRPC_SYSTEM`], and `rpc.method_original` the path).
+pub const RPC_OTHER_METHOD: &str = "_OTHER";
+
 // `error.type` values and exception types.
 
 /// `error.type` of a server response whose body the client stopped reading.
@@ -43,6 +57,8 @@ pub const CLIENT_DISCONNECT: &str = "client_disconnect";
 pub const CANCELLED: &str = "cancelled";
 /// The exception type of a panic, in Sentry and on the span.
 pub const PANIC_TYPE: &str = "panic";
+/// The prefix of a gRPC status's exception type, `gRPC INTERNAL`, in Sentry and on the span.
+pub const GRPC_EXCEPTION_PREFIX: &str = "gRPC ";
 
 // Sentry.
 
@@ -52,6 +68,8 @@ pub const TRACE_ID_TAG: &str = "otel.trace_id";
 pub const SPAN_ID_TAG: &str = "otel.span_id";
 /// The `op` of `contexts.trace` for events captured during a request.
 pub const SERVER_OP: &str = "http.server";
+/// The `op` of `contexts.trace` for events captured during a gRPC call.
+pub const GRPC_SERVER_OP: &str = "grpc.server";
 /// The tag naming a grouped cascade's root event.
 pub const CASCADE_ROOT_TAG: &str = "cascade.root_event_id";
 /// The first part of the fingerprint `["otel-cascade", "{trace_id}"]`.

@@ -89,11 +89,11 @@ where
         let KindProjection::Inner { mut body } = this.kind.project() else {
             return Poll::Ready(None);
         };
-        let polled = match this.progress.as_mut() {
+        let mut polled = match this.progress.as_mut() {
             Some(progress) => progress.enter(|| body.as_mut().poll_frame(cx)),
             None => body.as_mut().poll_frame(cx),
         };
-        let ended = match &polled {
+        let ended = match &mut polled {
             Poll::Ready(None) => true,
             Poll::Ready(Some(Err(error))) => {
                 if let Some(progress) = this.progress.take() {
@@ -101,14 +101,24 @@ where
                 }
                 false
             }
+            Poll::Ready(Some(Ok(frame))) if frame.is_trailers() => {
+                // Trailers close the body; a gRPC status in them is read, and the event id
+                // of its failure written beside it.
+                if let (Some(trailers), Some(progress)) =
+                    (frame.trailers_mut(), this.progress.take())
+                {
+                    progress.finish_with_trailers(trailers);
+                }
+                false
+            }
             Poll::Ready(Some(Ok(frame))) => {
-                // Trailers close the body; so does the announced length, or the body saying
-                // it is done: the server may stop polling then.
+                // The announced length reached, or the body saying it is done, ends it too:
+                // the server may stop polling then.
                 let reached = match (frame.data_ref(), this.progress.as_mut()) {
                     (Some(data), Some(progress)) => progress.record_data(data.remaining()),
                     _ => false,
                 };
-                frame.is_trailers() || reached || body.is_end_stream()
+                reached || body.is_end_stream()
             }
             Poll::Pending => false,
         };

@@ -90,10 +90,11 @@ where
                     Ok(Ok(mut response)) => {
                         let reported = response.extensions_mut().remove::<ReportedError>();
                         let status = response.status().as_u16();
-                        let progress = started.respond(
-                            status,
-                            reported.as_ref().map(ReportedError::as_handler_error),
-                        );
+                        let error = reported
+                            .as_ref()
+                            .map(ReportedError::as_handler_error)
+                            .or_else(|| grpc_status_source(&response));
+                        let progress = started.respond_head(status, response.headers(), error);
                         progress.inject_headers(&mut HeaderInjector(response.headers_mut()));
                         let announced = announced_len(&response);
                         Ok(response.map(|body| CorrelationBody::new(body, progress, announced)))
@@ -125,12 +126,30 @@ fn announced_len<B: Body>(response: &Response<B>) -> Option<u64> {
     })
 }
 
-/// The 500 that answers a panic, with the configured trace headers.
+/// The answer to a panic (a 500, or gRPC's `INTERNAL`), with the configured trace headers.
 fn panic_response<B>(progress: ResponseInProgress) -> Response<CorrelationBody<B>> {
     let mut headers = HeaderMap::new();
-    progress.inject_headers(&mut HeaderInjector(&mut headers));
+    let status = progress.inject_panic_answer(&mut HeaderInjector(&mut headers));
     let mut response = Response::new(CorrelationBody::empty(progress));
-    *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+    *response.status_mut() =
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     *response.headers_mut() = headers;
     response
+}
+
+/// The error behind a trailers-only gRPC answer: tonic leaves the handler's `Status` in the
+/// response's extensions, and its source is the handler's error.
+#[cfg(feature = "grpc")]
+fn grpc_status_source<B>(
+    response: &Response<B>,
+) -> Option<otel_sentry_core::adapter::HandlerError<'_>> {
+    let status = response.extensions().get::<tonic::Status>()?;
+    std::error::Error::source(status).map(otel_sentry_core::adapter::HandlerError::new)
+}
+
+#[cfg(not(feature = "grpc"))]
+fn grpc_status_source<B>(
+    _response: &Response<B>,
+) -> Option<otel_sentry_core::adapter::HandlerError<'_>> {
+    None
 }

@@ -3,18 +3,23 @@
 //! Sentry event: by our layer, or — sentry-tower captures nothing itself — by the anchor's
 //! handler).
 
+use std::net::SocketAddr;
+
 use axum::Router;
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum_tracing_opentelemetry::middleware::OtelAxumLayer;
 use http::Request;
+use http_body_util::BodyExt;
 use opentelemetry::trace::TracerProvider as _;
 use otel_sentry_test_support::PaymentFailed;
 use otel_sentry_tower::CorrelationLayer;
 use otel_sentry_tower::axum::ErrorResponse;
 use sentry_tower::{NewSentryLayer, SentryHttpLayer};
+use tower::ServiceExt;
 use tracing::Dispatch;
 use tracing_subscriber::layer::SubscriberExt;
 
@@ -75,4 +80,28 @@ pub fn anchor() -> Router {
 pub fn anchor_dispatch(backends: &Backends) -> Dispatch {
     let otel = tracing_opentelemetry::layer().with_tracer(backends.provider.tracer("anchor"));
     Dispatch::new(tracing_subscriber::registry().with(otel))
+}
+
+/// The `traceparent` every benchmarked request continues.
+pub const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+/// A request as `axum::serve` with connect info hands it over: the headers of a typical
+/// service-to-service call and the peer's address.
+pub fn request(path: &str) -> Request<Body> {
+    Request::builder()
+        .uri(path)
+        .header("host", "shop.example")
+        .header("user-agent", "bench/1.0")
+        .header("accept", "*/*")
+        .header("traceparent", TRACEPARENT)
+        .extension(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 50_000))))
+        .body(Body::empty())
+        .unwrap()
+}
+
+pub async fn call(router: &Router, path: &str) -> u16 {
+    let response = router.clone().oneshot(request(path)).await.unwrap();
+    let status = response.status().as_u16();
+    let _ = response.into_body().collect().await.unwrap();
+    status
 }

@@ -13,7 +13,10 @@
 //!
 //! A **client adapter** turns each outgoing request into a [`ClientRequestView`], starts a
 //! [`ClientCall`], writes its headers into the request, and reports the response or the
-//! transport error. Its middleware type gets every option of
+//! transport error; for a gRPC call, [`ClientConfig::start_grpc_call`](crate::ClientConfig::start_grpc_call),
+//! [`ClientCall::grpc_head`] and the trailers to [`GrpcCallInProgress`]. A server adapter
+//! that serves gRPC reports the head with [`ServerRequest::respond_head`] and the trailers
+//! with [`ResponseInProgress::finish_with_trailers`]. Its middleware type gets every option of
 //! [`ClientConfig`](crate::ClientConfig) from `client_config_methods!`.
 //!
 //! What every adapter needs of its framework's types is here once: [`HeaderCarrier`] reads
@@ -30,6 +33,7 @@ mod config_methods;
 mod configured_with;
 
 pub use crate::client::call::{ClientCall, ClientRequestView};
+pub use crate::client::grpc_call::GrpcCallInProgress;
 pub use crate::failure::handler_error::{HandlerError, OpaqueError, with_handler_error};
 pub use crate::failure::shared_error::SharedError;
 pub use crate::http::header_carrier::{HeaderCarrier, ReadHeaders};

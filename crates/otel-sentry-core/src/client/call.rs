@@ -36,7 +36,7 @@ use opentelemetry::trace::{SpanBuilder, SpanKind, Status, TraceContextExt};
 use opentelemetry::{Context, KeyValue, StringValue};
 use opentelemetry_semantic_conventions::attribute::{
     ERROR_TYPE, HTTP_REQUEST_METHOD, HTTP_REQUEST_METHOD_ORIGINAL, HTTP_RESPONSE_STATUS_CODE,
-    NETWORK_PROTOCOL_VERSION, SERVER_ADDRESS, SERVER_PORT, URL_FULL,
+    NETWORK_PROTOCOL_VERSION, RPC_RESPONSE_STATUS_CODE, SERVER_ADDRESS, SERVER_PORT, URL_FULL,
 };
 use sentry_core::Hub;
 use sentry_core::protocol::{Breadcrumb, Level};
@@ -46,6 +46,7 @@ use crate::client::config::ClientConfig;
 use crate::codecs::hex;
 use crate::dedup::downstream_report::DownstreamReport;
 use crate::failure::exception::SpanException;
+use crate::grpc::grpc_status::GrpcCode;
 use crate::http::http_method::RecordedMethod;
 use crate::http::interned_names::RouteNames;
 use crate::http::request_view::HttpVersion;
@@ -97,7 +98,7 @@ impl<'a> ClientRequestView<'a> {
 pub struct ClientCall {
     config: Arc<ClientConfig>,
     /// The context holding the client span.
-    cx: Context,
+    pub(crate) cx: Context,
     /// The context the request was sent in: its server request receives downstream reports.
     parent_cx: Context,
     /// `http.request.method` and `url.full`, for the breadcrumb.
@@ -105,9 +106,22 @@ pub struct ClientCall {
     url: StringValue,
     /// The URL as sent, when `url.full` differs from it: error messages quote it.
     sent_url: Option<Box<str>>,
-    /// The clock of `http.client.request.duration`; `None` when metrics are off.
+    /// The clock of `http.client.request.duration`; `None` when metrics are off, and for a
+    /// gRPC call.
     timer: Option<ClientTimer>,
-    ended: bool,
+    /// A gRPC call: `method` is its `rpc.method`, its breadcrumb is `grpc`'s.
+    grpc: bool,
+    pub(crate) ended: bool,
+}
+
+/// How a call ended, as its breadcrumb tells.
+pub(crate) enum CallOutcome {
+    /// An HTTP status code.
+    Http(u16),
+    /// A gRPC status.
+    Grpc(GrpcCode),
+    /// No answer: a transport error.
+    NoAnswer,
 }
 
 impl fmt::Debug for ClientCall {
@@ -169,23 +183,52 @@ impl ClientConfig {
             attributes.push(KeyValue::new(URL_TEMPLATE_ATTRIBUTE, template.to_owned()));
         }
 
-        let builder = SpanBuilder::from_name(name)
-            .with_kind(SpanKind::Client)
-            .with_attributes(attributes);
-        ClientCall {
-            config: Arc::clone(self),
-            cx: self.start_span(builder, parent_cx),
-            parent_cx: parent_cx.clone(),
-            method: method_value,
+        ClientCall::start(
+            self,
+            name,
+            attributes,
+            parent_cx,
+            method_value,
             url,
             sent_url,
             timer,
-            ended: false,
-        }
+            false,
+        )
     }
 }
 
 impl ClientCall {
+    /// Starts the client span `name` with `attributes` as a child of `parent_cx`'s span;
+    /// `method` (for a `grpc` call its `rpc.method`), `url` (and the URL as sent, when it
+    /// differs) for the breadcrumb and error messages.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn start(
+        config: &Arc<ClientConfig>,
+        name: Cow<'static, str>,
+        attributes: Vec<KeyValue>,
+        parent_cx: &Context,
+        method: StringValue,
+        url: StringValue,
+        sent_url: Option<Box<str>>,
+        timer: Option<ClientTimer>,
+        grpc: bool,
+    ) -> ClientCall {
+        let builder = SpanBuilder::from_name(name)
+            .with_kind(SpanKind::Client)
+            .with_attributes(attributes);
+        ClientCall {
+            config: Arc::clone(config),
+            cx: config.start_span(builder, parent_cx),
+            parent_cx: parent_cx.clone(),
+            method,
+            url,
+            sent_url,
+            timer,
+            grpc,
+            ended: false,
+        }
+    }
+
     /// The context holding the client span: what the request's trace headers are built
     /// from, and what a middleware further in should run in.
     pub fn context(&self) -> &Context {
@@ -221,30 +264,35 @@ impl ClientCall {
             span.set_attribute(KeyValue::new(ERROR_TYPE, status.to_string()));
             // The status code explains itself: no description, as the conventions ask.
             span.set_status(Status::error(""));
-            if let Some(event_id) = reported_event_id {
-                span.set_attribute(KeyValue::new(
-                    SENTRY_EVENT_ID_ATTRIBUTE,
-                    hex::event_id(event_id),
-                ));
-                if let Some(link) = &self.config.event_link {
-                    span.set_attribute(KeyValue::new(
-                        SENTRY_EVENT_URL_ATTRIBUTE,
-                        link.url(event_id),
-                    ));
-                }
-                let downstream =
-                    DownstreamReport::new(event_id, status, span.span_context().span_id());
-                downstream.record_in(&self.parent_cx);
-                report = Some(downstream);
-            }
+            report = reported_event_id.map(|event_id| self.record_downstream(event_id, status));
         }
         span.end();
         if let Some(timer) = self.timer.take() {
             let error_type = (status >= 400).then(|| Cow::Owned(status.to_string()));
             timer.record(Some(status), error_type);
         }
-        self.leave_breadcrumb(Some(status));
+        self.leave_breadcrumb(CallOutcome::Http(status));
         report
+    }
+
+    /// Records that the downstream reported this call's failure as `event_id` (answering
+    /// with HTTP `status`): on the client span, and in the server request the call runs in,
+    /// for its cascade policy.
+    pub(crate) fn record_downstream(&self, event_id: Uuid, status: u16) -> DownstreamReport {
+        let span = self.cx.span();
+        span.set_attribute(KeyValue::new(
+            SENTRY_EVENT_ID_ATTRIBUTE,
+            hex::event_id(event_id),
+        ));
+        if let Some(link) = &self.config.event_link {
+            span.set_attribute(KeyValue::new(
+                SENTRY_EVENT_URL_ATTRIBUTE,
+                link.url(event_id),
+            ));
+        }
+        let downstream = DownstreamReport::new(event_id, status, span.span_context().span_id());
+        downstream.record_in(&self.parent_cx);
+        downstream
     }
 
     /// No response came: records the transport `error` (with `error_type`, low-cardinality,
@@ -267,29 +315,47 @@ impl ClientCall {
         if let Some(timer) = self.timer.take() {
             timer.record(None, Some(Cow::Owned(error_type.to_owned())));
         }
-        self.leave_breadcrumb(None);
+        self.leave_breadcrumb(CallOutcome::NoAnswer);
     }
 
-    /// Leaves the `http` breadcrumb of the finished call on the current hub.
-    fn leave_breadcrumb(&self, status: Option<u16>) {
+    /// Leaves the breadcrumb of the finished call on the current hub: `http` (method, URL,
+    /// status code), or for a gRPC call category `grpc` (`rpc.method`, URL, the code's name).
+    pub(crate) fn leave_breadcrumb(&self, outcome: CallOutcome) {
         if !self.config.breadcrumbs {
             return;
         }
         Hub::with_active(|hub| {
             let mut data = BTreeMap::new();
-            data.insert("method".to_owned(), self.method.as_str().into());
+            let method_key = if self.grpc { "rpc.method" } else { "method" };
+            data.insert(method_key.to_owned(), self.method.as_str().into());
             data.insert("url".to_owned(), self.url.as_str().into());
-            if let Some(status) = status {
-                data.insert("status_code".to_owned(), status.into());
-            }
-            let level = match status {
-                Some(100..=399) => Level::Info,
-                Some(400..=499) => Level::Warning,
-                _ => Level::Error,
+            let level = match outcome {
+                CallOutcome::Http(status) => {
+                    data.insert("status_code".to_owned(), status.into());
+                    match status {
+                        100..=399 => Level::Info,
+                        400..=499 => Level::Warning,
+                        _ => Level::Error,
+                    }
+                }
+                CallOutcome::Grpc(code) => {
+                    data.insert(RPC_RESPONSE_STATUS_CODE.to_owned(), code.name().into());
+                    match code {
+                        GrpcCode::Ok => Level::Info,
+                        code if code.is_server_error() => Level::Error,
+                        _ => Level::Warning,
+                    }
+                }
+                CallOutcome::NoAnswer => Level::Error,
+            };
+            let (ty, category) = if self.grpc {
+                ("default", "grpc")
+            } else {
+                ("http", "http")
             };
             hub.add_breadcrumb(Breadcrumb {
-                ty: "http".into(),
-                category: Some("http".into()),
+                ty: ty.into(),
+                category: Some(category.into()),
                 level,
                 data,
                 ..Default::default()
@@ -330,7 +396,7 @@ fn scheme_of(url: &str) -> &'static str {
 }
 
 /// The host and port of an absolute URL; the scheme's port when the URL names none.
-fn server_of(url: &str) -> Option<(&str, Option<u16>)> {
+pub(crate) fn server_of(url: &str) -> Option<(&str, Option<u16>)> {
     let (scheme, rest) = url.split_once("://")?;
     let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
     let authority = authority

@@ -5,18 +5,26 @@
 //! are always failures. Responses are classified by the policy, by default
 //! [`ServerErrors`]: a 5xx is a failure, with or without a handler error; a 4xx (the
 //! client's mistake: a rejected extractor, a validation error) is not, whatever error it
-//! carries. The handler's error decides *what* is reported, the status *whether*.
+//! carries. The handler's error decides *what* is reported, the status *whether*. A gRPC
+//! response (HTTP 200 whatever its outcome) is classified by its gRPC status instead: by
+//! default the codes the RPC conventions call server errors (see
+//! [`GrpcCode::is_server_error`]), so `NOT_FOUND` or `INVALID_ARGUMENT` are not failures.
 
 use std::error::Error;
 use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
+
+use crate::grpc::grpc_status::GrpcCode;
 
 /// What a failure policy sees of a response.
 #[derive(Clone, Copy)]
 #[non_exhaustive]
 pub struct ResponseSummary<'a> {
-    /// The status code.
+    /// The HTTP status code.
     pub status: u16,
+    /// The gRPC status, for a gRPC response (its HTTP status is then 200).
+    pub grpc_status: Option<GrpcCode>,
     /// The handler's error carried by the response, if any.
     pub error: Option<&'a (dyn Error + 'static)>,
     /// The request method.
@@ -31,6 +39,7 @@ impl<'a> ResponseSummary<'a> {
     pub fn new(status: u16, method: &'a str) -> Self {
         ResponseSummary {
             status,
+            grpc_status: None,
             error: None,
             method,
             route: None,
@@ -40,6 +49,12 @@ impl<'a> ResponseSummary<'a> {
     /// With the handler's error.
     pub fn with_error(mut self, error: &'a (dyn Error + 'static)) -> Self {
         self.error = Some(error);
+        self
+    }
+
+    /// With the gRPC status of a gRPC response.
+    pub fn with_grpc_status(mut self, code: GrpcCode) -> Self {
+        self.grpc_status = Some(code);
         self
     }
 
@@ -54,6 +69,7 @@ impl fmt::Debug for ResponseSummary<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ResponseSummary")
             .field("status", &self.status)
+            .field("grpc_status", &self.grpc_status)
             .field("error", &self.error.map(|error| error.to_string()))
             .field("method", &self.method)
             .field("route", &self.route)
@@ -87,13 +103,18 @@ where
     }
 }
 
-/// The default policy: a status of 500 or above is a failure.
+/// The default policy: a status of 500 or above is a failure; for a gRPC response, a
+/// gRPC status the conventions call a server error (`UNKNOWN`, `DEADLINE_EXCEEDED`,
+/// `UNIMPLEMENTED`, `INTERNAL`, `UNAVAILABLE`, `DATA_LOSS`).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ServerErrors;
 
 impl ClassifyFailure for ServerErrors {
     fn is_failure(&self, response: &ResponseSummary<'_>) -> bool {
-        response.status >= 500
+        match response.grpc_status {
+            Some(code) => code.is_server_error(),
+            None => response.status >= 500,
+        }
     }
 }
 
@@ -106,8 +127,10 @@ impl FailurePolicy {
         FailurePolicy(Arc::new(policy))
     }
 
-    pub(crate) fn is_failure(&self, response: &ResponseSummary<'_>) -> bool {
-        self.0.is_failure(response)
+    /// Whether `response` is a failure; a panicking policy must not take the response
+    /// down: the response counts as failed then.
+    pub(crate) fn classify(&self, response: &ResponseSummary<'_>) -> bool {
+        catch_unwind(AssertUnwindSafe(|| self.0.is_failure(response))).unwrap_or(true)
     }
 }
 

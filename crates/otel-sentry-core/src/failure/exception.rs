@@ -3,16 +3,20 @@
 //! From an error: the whole source chain, each with its type name, as Sentry exceptions
 //! (innermost first, as Sentry expects), and the outermost error on the span. From a
 //! panic: its message, type `panic`, marked unhandled in Sentry and escaped on the span.
-//! From a bare status: a message event naming method, route and status.
+//! From a bare status: a message event naming method, route and status. From a gRPC
+//! status: an exception `gRPC {CODE}` with the status message (or, without one, a message
+//! naming the method and code), after the chain of the error behind it when the adapter has
+//! one (a `tonic::Status`'s source), and the code as the tag `rpc.response.status_code`.
 
 use std::any::Any;
 use std::error::Error;
 use std::fmt;
 
-use crate::names::{EXCEPTION_ESCAPED_ATTRIBUTE, PANIC_TYPE};
+use crate::grpc::grpc_status::GrpcCode;
+use crate::names::{EXCEPTION_ESCAPED_ATTRIBUTE, GRPC_EXCEPTION_PREFIX, PANIC_TYPE};
 use opentelemetry::KeyValue;
 use opentelemetry_semantic_conventions::attribute::{
-    EXCEPTION_MESSAGE, EXCEPTION_STACKTRACE, EXCEPTION_TYPE,
+    EXCEPTION_MESSAGE, EXCEPTION_STACKTRACE, EXCEPTION_TYPE, RPC_RESPONSE_STATUS_CODE,
 };
 use sentry_core::protocol::{Event, Exception, Level, Mechanism};
 
@@ -53,6 +57,17 @@ impl SpanException {
             stacktrace: None,
             escaped: false,
             from_status: true,
+        }
+    }
+
+    /// From a gRPC status: `gRPC INTERNAL`, its message (see [`grpc_message`]).
+    pub(crate) fn from_grpc(code: GrpcCode, message: String) -> Self {
+        SpanException {
+            ty: grpc_type(code),
+            message,
+            stacktrace: None,
+            escaped: false,
+            from_status: false,
         }
     }
 
@@ -210,6 +225,46 @@ pub(crate) fn event_from_panic(message: &str) -> Event<'static> {
     }
 }
 
+/// The exception type of a gRPC status: `gRPC INTERNAL`.
+fn grpc_type(code: GrpcCode) -> String {
+    format!("{GRPC_EXCEPTION_PREFIX}{}", code.name())
+}
+
+/// The message of a failed gRPC call: its status message, else `{rpc} responded {CODE}`.
+pub(crate) fn grpc_message(rpc: &str, code: GrpcCode, message: &str) -> String {
+    if message.is_empty() {
+        format!("{rpc} responded {code}")
+    } else {
+        message.to_owned()
+    }
+}
+
+/// The Sentry event of a failed gRPC call and the exception its span records: the chain of
+/// `source` (the error behind the status, when known) inside the status's own exception.
+pub(crate) fn grpc_event(
+    code: GrpcCode,
+    message: String,
+    source: Option<&(dyn Error + 'static)>,
+) -> (Event<'static>, SpanException) {
+    let exception = SpanException::from_grpc(code, message);
+    let mut event = match source {
+        Some(source) => error_event(source, None).0,
+        None => Event {
+            level: Level::Error,
+            ..Event::default()
+        },
+    };
+    event.exception.values.push(Exception {
+        ty: exception.ty.clone(),
+        value: Some(exception.message.clone()),
+        ..Exception::default()
+    });
+    event
+        .tags
+        .insert(RPC_RESPONSE_STATUS_CODE.to_owned(), code.name().to_owned());
+    (event, exception)
+}
+
 /// The message of a failed response that carried no error.
 pub(crate) fn status_message(method: &str, route: Option<&str>, status: u16) -> String {
     match route {
@@ -255,18 +310,22 @@ mod tests {
     }
     impl Error for Inner {}
 
+    /// The event's exception types, innermost first.
+    fn types<'e>(event: &'e Event<'static>) -> Vec<&'e str> {
+        event
+            .exception
+            .values
+            .iter()
+            .map(|e| e.ty.as_str())
+            .collect()
+    }
+
     #[test]
     fn error_event_has_the_chain_innermost_first_and_the_known_type() {
         let (event, span) = error_event(&Outer(Inner), Some("shop::Outer"));
         assert_eq!(span.ty, "shop::Outer");
         assert_eq!(span.message, "payment failed");
-        let types: Vec<&str> = event
-            .exception
-            .values
-            .iter()
-            .map(|e| e.ty.as_str())
-            .collect();
-        assert_eq!(types, ["Inner", "shop::Outer"]);
+        assert_eq!(types(&event), ["Inner", "shop::Outer"]);
         assert_eq!(
             event.exception.values[1].value.as_deref(),
             Some("payment failed")
@@ -357,6 +416,30 @@ mod tests {
         assert_eq!(panic_message(&"boom"), "boom");
         assert_eq!(panic_message(&String::from("boom")), "boom");
         assert_eq!(panic_message(&42), "Box<dyn Any>");
+    }
+
+    #[test]
+    fn grpc_events_wrap_the_source_chain_in_the_status() {
+        let (event, span) = grpc_event(
+            GrpcCode::Internal,
+            "db down".to_owned(),
+            Some(&Outer(Inner)),
+        );
+        assert_eq!(types(&event), ["Inner", "Outer", "gRPC INTERNAL"]);
+        assert_eq!(span.ty, "gRPC INTERNAL");
+        assert_eq!(span.message, "db down");
+        assert_eq!(event.tags["rpc.response.status_code"], "INTERNAL");
+        let (bare, _) = grpc_event(
+            GrpcCode::DataLoss,
+            grpc_message("a.B/C", GrpcCode::DataLoss, ""),
+            None,
+        );
+        assert_eq!(bare.exception.values.len(), 1);
+        assert_eq!(
+            bare.exception.values[0].value.as_deref(),
+            Some("a.B/C responded DATA_LOSS")
+        );
+        assert_eq!(bare.level, Level::Error);
     }
 
     #[test]

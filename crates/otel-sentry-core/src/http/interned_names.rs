@@ -1,6 +1,7 @@
 //! Interned names: strings most requests repeat, built once instead of once per request.
 //!
-//! - Route templates come from the application's router, so there are few; the names of
+//! - Route templates come from the application's router, so there are few (and so do the
+//!   gRPC methods and services a server serves); the names of
 //!   up to [`MAX_ROUTES`] routes are kept for the life of the process (span names must be
 //!   `'static` to be shared without copying), and requests on further routes build theirs.
 //! - Server hosts (`server.address`) are a service's own names, and the user agents and
@@ -47,7 +48,8 @@ impl RouteNames {
         &GLOBAL_ROUTE_NAMES
     }
 
-    /// The `http.route` value and the span name `{prefix} {template}`.
+    /// The `http.route` value and the span name `{prefix} {template}`; with an empty
+    /// prefix, the template and the template alone (a gRPC method, named by itself).
     pub(crate) fn get(&self, prefix: &str, template: &str) -> (StringValue, Cow<'static, str>) {
         if let Ok(routes) = self.0.read()
             && let Some(route) = routes.get(template)
@@ -64,7 +66,11 @@ impl RouteNames {
 
     #[cold]
     fn insert(&self, prefix: &str, template: &str) -> (StringValue, Cow<'static, str>) {
-        let name = format!("{prefix} {template}");
+        let name = if prefix.is_empty() {
+            template.to_owned()
+        } else {
+            format!("{prefix} {template}")
+        };
         let Ok(mut routes) = self.0.write() else {
             return (
                 StringValue::from(Arc::<str>::from(template)),

@@ -8,7 +8,7 @@
 //! an error captured inside a Sentry transaction gets the OpenTelemetry ids, since
 //! OpenTelemetry owns the trace. Each event gets:
 //!
-//! - `contexts.trace`: trace id, the server span's id, its parent span id, op `http.server`;
+//! - `contexts.trace`: trace id, the server span's id, its parent span id, op `http.server` (`grpc.server` for a gRPC call);
 //! - tags `otel.trace_id` and `otel.span_id`;
 //! - the transaction name (the route) and the request data, unless the event has its own;
 //!   headers that carry credentials (`Authorization`, `Cookie`, `Set-Cookie`, API keys,
@@ -28,7 +28,7 @@ use crate::sentry::captured_event::CapturedEvents;
 use crate::codecs::hex;
 use crate::http::http_method::RecordedMethod;
 use crate::http::route_lookup;
-use crate::names::{CASCADE_FINGERPRINT, SERVER_OP, SPAN_ID_TAG, TRACE_ID_TAG};
+use crate::names::{CASCADE_FINGERPRINT, SPAN_ID_TAG, TRACE_ID_TAG};
 
 /// Headers never sent to Sentry without `send_default_pii`.
 const SENSITIVE_HEADERS: [&str; 5] = [
@@ -111,6 +111,8 @@ pub(crate) struct RequestStamp {
     pub(crate) trace_id: TraceId,
     pub(crate) span_id: SpanId,
     pub(crate) parent_span_id: Option<SpanId>,
+    /// `contexts.trace.op`: `http.server`, or `grpc.server` for a gRPC call.
+    pub(crate) op: &'static str,
     /// The route template, the transaction name; set once known (see
     /// [`route_lookup`](crate::http::route_lookup)). Without one, the method names the transaction.
     pub(crate) route: OnceLock<StringValue>,
@@ -159,7 +161,7 @@ impl RequestStamp {
             self.trace_id,
             self.span_id,
             self.parent_span_id,
-            Some(SERVER_OP),
+            Some(self.op),
         );
         if event.transaction.is_none() {
             event.transaction = Some(self.transaction());

@@ -15,6 +15,7 @@ use crate::codecs::hex;
 use crate::dedup::cascade_policy::CascadePolicy;
 use crate::failure::exception::{self, SpanException};
 use crate::failure::handler_error::HandlerError;
+use crate::grpc::grpc_status::GrpcStatus;
 use crate::names::{
     CASCADE_FINGERPRINT, CASCADE_ROOT_TAG, PANIC_TYPE, SENTRY_CASCADE_ATTRIBUTE,
     SENTRY_CASCADE_ROOT_ATTRIBUTE,
@@ -30,6 +31,12 @@ pub(crate) enum Failure<'a> {
     Error(HandlerError<'a>),
     /// A panic.
     Panic(&'a CaughtPanic),
+    /// A gRPC status the failure policy rejected, with the error behind it when known.
+    Grpc {
+        rpc: &'a str,
+        status: &'a GrpcStatus,
+        source: Option<HandlerError<'a>>,
+    },
     /// A response the failure policy rejected, carrying no error.
     Status {
         method: &'a str,
@@ -91,6 +98,31 @@ pub(crate) fn report(
                 None => send(exception::event_from_panic(&exception.message)),
             };
             (Cow::Borrowed(PANIC_TYPE), exception, event_id)
+        }
+        (
+            Failure::Grpc {
+                rpc,
+                status,
+                source,
+            },
+            captured,
+        ) => {
+            let message = exception::grpc_message(rpc, status.code, &status.message);
+            let (event_id, exception) = match captured {
+                Some((event_id, Some(exception))) => (event_id, exception),
+                Some((event_id, None)) => {
+                    (event_id, SpanException::from_grpc(status.code, message))
+                }
+                None => {
+                    let (event, exception) = exception::grpc_event(
+                        status.code,
+                        message,
+                        source.map(|source| source.error),
+                    );
+                    (send(event), exception)
+                }
+            };
+            (Cow::Borrowed(status.code.name()), exception, event_id)
         }
         (
             Failure::Status {

@@ -3,7 +3,6 @@
 //! cancellation.
 
 use std::fmt;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
 use opentelemetry::trace::TraceContextExt;
@@ -15,6 +14,7 @@ use sentry_core::types::Uuid;
 use crate::codecs::sentry_trace::SentryTrace;
 use crate::failure::classify::ResponseSummary;
 use crate::failure::handler_error::HandlerError;
+use crate::grpc::grpc_status::{self, GrpcCode};
 use crate::http::http_method::RecordedMethod;
 use crate::http::interned_names::RouteNames;
 use crate::http::route_lookup::RouteLookup;
@@ -37,6 +37,8 @@ pub struct ServerRequest {
     pub(crate) method: RecordedMethod,
     pub(crate) route: Option<StringValue>,
     pub(crate) path: StringValue,
+    /// A gRPC call's name (its method, or its path when that names none); `None` for HTTP.
+    pub(crate) rpc: Option<StringValue>,
     /// Whether the caller is trusted (see [`inbound_trust`](crate::propagation::inbound_trust)).
     pub(crate) trusted: bool,
     /// Whether the response or failure was reported; the span is then no longer ours.
@@ -144,16 +146,10 @@ impl ServerRequest {
         let span = self.scope.cx.span();
         server_span::record_status(&span, status);
         let route = self.route.as_ref().map(StringValue::as_str);
-        let summary = ResponseSummary {
-            status,
-            error: error.map(|error| error.error),
-            method: self.method.original(),
-            route,
-        };
-        // A panicking policy must not take the response down: the response counts as failed.
-        let policy = &self.scope.config.failure_policy;
-        let failed = catch_unwind(AssertUnwindSafe(|| policy.is_failure(&summary))).unwrap_or(true);
-        if !failed {
+        let mut summary = ResponseSummary::new(status, self.method.original());
+        summary.error = error.map(|error| error.error);
+        summary.route = route;
+        if !self.scope.config.failure_policy.classify(&summary) {
             return (false, None);
         }
         let failure = match error {
@@ -169,14 +165,22 @@ impl ServerRequest {
 
     /// Reports a panic of the handler: the response becomes a 500, recorded as an escaped
     /// exception, with one Sentry event (Sentry's panic hook's, when it made one).
+    ///
+    /// A gRPC call's answer is `INTERNAL` instead, in an HTTP 200 (see
+    /// [`ResponseInProgress::inject_panic_answer`]).
     pub fn respond_to_panic(self, panic: &CaughtPanic) -> ResponseInProgress {
         let event_id = self.record_panic(panic);
-        self.into_response(500, true, event_id)
+        let status = if self.rpc.is_some() { 200 } else { 500 };
+        self.into_response(status, true, event_id)
     }
 
     fn record_panic(&self, panic: &CaughtPanic) -> Option<Uuid> {
         let span = self.scope.cx.span();
-        server_span::record_status(&span, 500);
+        if self.rpc.is_some() {
+            grpc_status::record_status(&span, GrpcCode::Internal);
+        } else {
+            server_span::record_status(&span, 500);
+        }
         self.scope.report(Failure::Panic(panic))
     }
 
@@ -190,7 +194,7 @@ impl ServerRequest {
         self.scope.record_duration(None, None);
     }
 
-    fn into_response(
+    pub(crate) fn into_response(
         mut self,
         status: u16,
         failed: bool,
@@ -211,6 +215,7 @@ impl ServerRequest {
             event_id,
             bodiless,
             self.trusted,
+            self.rpc.take(),
         )
     }
 }

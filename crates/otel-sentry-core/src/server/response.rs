@@ -4,9 +4,9 @@
 use std::fmt;
 use std::panic::resume_unwind;
 
-use opentelemetry::Context;
 use opentelemetry::propagation::Injector;
 use opentelemetry::trace::TraceContextExt;
+use opentelemetry::{Context, StringValue};
 use sentry_core::types::Uuid;
 
 use crate::codecs::{hex, tracestate};
@@ -25,8 +25,8 @@ use crate::server::server_span;
 pub struct ResponseInProgress {
     scope: RequestScope,
     status: u16,
-    failed: bool,
-    event_id: Option<Uuid>,
+    pub(crate) failed: bool,
+    pub(crate) event_id: Option<Uuid>,
     bodiless: bool,
     /// Whether the caller may be told trace and event ids.
     trusted: bool,
@@ -35,6 +35,10 @@ pub struct ResponseInProgress {
     /// Bytes the body sent, for `http.server.response.body.size`.
     sent: u64,
     ended: bool,
+    /// A gRPC call's name; `None` for HTTP.
+    pub(crate) rpc: Option<StringValue>,
+    /// Whether a gRPC status is still to come, in the trailers.
+    pub(crate) awaits_trailers: bool,
 }
 
 impl fmt::Debug for ResponseInProgress {
@@ -55,6 +59,7 @@ impl ResponseInProgress {
         event_id: Option<Uuid>,
         bodiless: bool,
         trusted: bool,
+        rpc: Option<StringValue>,
     ) -> Self {
         ResponseInProgress {
             scope,
@@ -66,12 +71,22 @@ impl ResponseInProgress {
             remaining: None,
             sent: 0,
             ended: false,
+            rpc,
+            awaits_trailers: false,
         }
     }
 
     /// The OpenTelemetry context holding the server span.
     pub fn context(&self) -> &Context {
         &self.scope.cx
+    }
+
+    pub(crate) fn scope(&self) -> &RequestScope {
+        &self.scope
+    }
+
+    pub(crate) fn trusted(&self) -> bool {
+        self.trusted
     }
 
     /// Whether the response was classified a failure.
@@ -129,6 +144,12 @@ impl ResponseInProgress {
                 injector,
             );
         }
+        self.inject_event_id(injector);
+    }
+
+    /// Writes the Sentry event id of a reported failure, when configured (the caller is
+    /// trusted: checked by the callers).
+    pub(crate) fn inject_event_id(&self, injector: &mut dyn Injector) {
         if let (true, Some(event_id)) = (self.scope.config.response_event_id, self.event_id) {
             injector.set(SENTRY_EVENT_ID_HEADER, hex::event_id(event_id));
         }
@@ -153,8 +174,10 @@ impl ResponseInProgress {
         }
     }
 
-    /// The body ended: ends the span.
+    /// The body ended: ends the span. A gRPC response whose status was still to come ended
+    /// without one: `UNKNOWN` (see [`finish_with_trailers`](Self::finish_with_trailers)).
     pub fn finish(mut self) {
+        self.settle_missing_status();
         self.ended = true;
         self.scope.cx.span().end();
         self.scope

@@ -80,15 +80,7 @@ pub(crate) fn start(
     if let Some(route) = attributes.route {
         list.push(KeyValue::new(HTTP_ROUTE, route.clone()));
     }
-    if let Some((host, port)) = attributes.server {
-        list.push(KeyValue::new(SERVER_ADDRESS, host.clone()));
-        if let Some(port) = port {
-            list.push(KeyValue::new(SERVER_PORT, i64::from(port)));
-        }
-    }
-    if let Some(client) = attributes.client {
-        list.push(KeyValue::new(CLIENT_ADDRESS, client));
-    }
+    push_addresses(&mut list, &attributes);
     if let Some(user_agent) = attributes.user_agent {
         list.push(KeyValue::new(USER_AGENT_ORIGINAL, user_agent.clone()));
     }
@@ -97,10 +89,35 @@ pub(crate) fn start(
         attributes.version.protocol_version(),
     ));
 
-    let mut builder = SpanBuilder::from_name(attributes.name)
+    start_named(config, parent_cx, attributes.name, list, attributes.link)
+}
+
+/// Pushes `server.address`, `server.port` and `client.address`, when known.
+pub(crate) fn push_addresses(list: &mut Vec<KeyValue>, attributes: &StartAttributes<'_>) {
+    if let Some((host, port)) = attributes.server {
+        list.push(KeyValue::new(SERVER_ADDRESS, host.clone()));
+        if let Some(port) = port {
+            list.push(KeyValue::new(SERVER_PORT, i64::from(port)));
+        }
+    }
+    if let Some(client) = &attributes.client {
+        list.push(KeyValue::new(CLIENT_ADDRESS, client.clone()));
+    }
+}
+
+/// Starts a server span `name` with `attributes`, linked to the context an untrusted
+/// caller sent; returns the context holding it.
+pub(crate) fn start_named(
+    config: &CorrelationConfig,
+    parent_cx: &Context,
+    name: Cow<'static, str>,
+    attributes: Vec<KeyValue>,
+    link: Option<SpanContext>,
+) -> Context {
+    let mut builder = SpanBuilder::from_name(name)
         .with_kind(SpanKind::Server)
-        .with_attributes(list);
-    if let Some(linked) = attributes.link {
+        .with_attributes(attributes);
+    if let Some(linked) = link {
         builder = builder.with_links(vec![Link::with_context(linked)]);
     }
     config.start_span(builder, parent_cx)

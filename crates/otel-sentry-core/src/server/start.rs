@@ -9,6 +9,7 @@ use opentelemetry::trace::{SpanId, TraceContextExt};
 use opentelemetry::{Context, StringValue};
 use sentry_core::Hub;
 
+use crate::grpc::grpc_request;
 use crate::http::header_copy;
 use crate::http::http_method::RecordedMethod;
 use crate::http::interned_names::RouteNames;
@@ -16,9 +17,11 @@ use crate::http::request_headers::KnownHeaders;
 use crate::http::request_view::RequestView;
 use crate::http::server_address::{default_port, parse_authority};
 use crate::metrics::server_duration::ServerTimer;
+use crate::names::{GRPC_SERVER_OP, SERVER_OP};
 use crate::propagation::incoming_trace::IncomingTrace;
 use crate::sentry::binding::{RequestData, RequestStamp};
 use crate::server::config::CorrelationConfig;
+use crate::server::grpc_server_span;
 use crate::server::request::ServerRequest;
 use crate::server::request_scope::RequestScope;
 use crate::server::request_state::RequestState;
@@ -35,7 +38,9 @@ impl ServerRequest {
         let origin = config.trusted_proxies.origin(request.peer, request.headers);
         let trusted = config.inbound_trust.trusts(origin.client);
         let method = config.known_methods.classify(request.method);
-        let (route, name) = match request.route {
+        // A gRPC call is named by its method, not by a route.
+        let grpc = grpc_request::rpc_of(request.method, request.headers, request.path);
+        let (route, name) = match request.route.filter(|_| grpc.is_none()) {
             Some(template) => {
                 let (route, name) = RouteNames::global().get(method.span_name_prefix(), template);
                 (Some(route), name)
@@ -108,7 +113,13 @@ impl ServerRequest {
             version: request.version,
             link,
         };
-        let cx = server_span::start(config, &parent_cx, attributes);
+        let rpc = grpc
+            .as_ref()
+            .map(|rpc| grpc_server_span::call_name(rpc.as_ref(), &path));
+        let cx = match &grpc {
+            Some(grpc) => grpc_server_span::start(config, &parent_cx, grpc.as_ref(), attributes),
+            None => server_span::start(config, &parent_cx, attributes),
+        };
 
         let hub = bind_sentry(
             config,
@@ -119,13 +130,15 @@ impl ServerRequest {
                 known: &known,
                 request,
                 parent_span_id,
-                route: route.as_ref(),
+                // Sentry's transaction: the route, or a gRPC call's method.
+                route: route.as_ref().or(rpc.as_ref()),
                 method: &method,
                 scheme,
                 server: server.as_ref(),
                 path: &path,
                 query,
                 client: origin.client,
+                grpc: grpc.is_some(),
             },
         );
         ServerRequest {
@@ -145,6 +158,7 @@ impl ServerRequest {
             method,
             route,
             path,
+            rpc,
             trusted,
             reported: false,
         }
@@ -163,6 +177,7 @@ struct SentryRequest<'a, 'h> {
     path: &'a StringValue,
     query: Option<StringValue>,
     client: Option<IpAddr>,
+    grpc: bool,
 }
 
 /// The request's Sentry hub, whose events carry the stamp of the span `cx` holds (stored in
@@ -185,6 +200,11 @@ fn bind_sentry(
         trace_id: ids.trace_id(),
         span_id: ids.span_id(),
         parent_span_id: parts.parent_span_id,
+        op: if parts.grpc {
+            GRPC_SERVER_OP
+        } else {
+            SERVER_OP
+        },
         route: parts.route.cloned().map(OnceLock::from).unwrap_or_default(),
         request: RequestData {
             method: parts.method.clone(),

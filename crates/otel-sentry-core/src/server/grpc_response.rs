@@ -1,0 +1,143 @@
+//! A gRPC response: HTTP 200 whatever its outcome, its status in the head for a
+//! trailers-only answer (tonic's for a unary error) or else in the trailers at the end of
+//! the body. The status is recorded on the span and classified by the failure policy where
+//! it arrives; the Sentry event id of a failure is answered beside it, in the headers or the
+//! trailers (the `traceparent` answer always goes in the headers). A stream that ends
+//! without a status ended as `UNKNOWN`, as gRPC clients read it. A panic is answered as
+//! `INTERNAL`.
+
+use opentelemetry::StringValue;
+use opentelemetry::propagation::Injector;
+use opentelemetry::trace::TraceContextExt;
+use sentry_core::types::Uuid;
+
+use crate::failure::classify::ResponseSummary;
+use crate::failure::handler_error::HandlerError;
+use crate::grpc::grpc_status::{self, GrpcCode, GrpcStatus};
+use crate::http::header_carrier::ReadHeaders;
+use crate::http::header_injector::HeaderInjector;
+use crate::names::CONTENT_TYPE_HEADER;
+use crate::server::failure_report::Failure;
+use crate::server::request::ServerRequest;
+use crate::server::request_scope::RequestScope;
+use crate::server::response::ResponseInProgress;
+
+/// The content type of the answer to a panic.
+const GRPC_CONTENT_TYPE: &str = "application/grpc";
+/// The message of the answer to a panic: nothing of the panic itself leaves the service.
+const PANIC_MESSAGE: &str = "internal error";
+
+impl ServerRequest {
+    /// Whether the request is a gRPC call (`content-type: application/grpc…`).
+    pub fn is_grpc(&self) -> bool {
+        self.rpc.is_some()
+    }
+
+    /// Reports a response's head, as [`respond`](Self::respond) does; for a gRPC call with
+    /// HTTP status 200, its gRPC status is read from `headers` when they carry it (a
+    /// trailers-only answer), else it is awaited in the trailers (see
+    /// [`ResponseInProgress::finish_with_trailers`]). For a gRPC call, `error` is the error
+    /// behind the status when the adapter has it (a `tonic::Status`'s source).
+    pub fn respond_head(
+        self,
+        status: u16,
+        headers: &impl ReadHeaders,
+        error: Option<HandlerError<'_>>,
+    ) -> ResponseInProgress {
+        let Some(rpc) = self.rpc.clone().filter(|_| status == 200) else {
+            return self.respond(status, error);
+        };
+        match GrpcStatus::read(headers) {
+            Some(grpc_status) => {
+                let (failed, event_id) = settle(&self.scope, &rpc, &grpc_status, error);
+                self.into_response(status, failed, event_id)
+            }
+            None => {
+                let mut progress = self.into_response(status, false, None);
+                progress.awaits_trailers = true;
+                progress
+            }
+        }
+    }
+}
+
+impl ResponseInProgress {
+    /// Whether the response is a gRPC call's whose status is still to come, in the trailers.
+    pub fn awaits_trailers(&self) -> bool {
+        self.awaits_trailers
+    }
+
+    /// The body ended with `trailers`: a gRPC status still to come is read from them,
+    /// recorded and classified, and the Sentry event id of a failure written into them for a
+    /// trusted caller; then the span ends.
+    pub fn finish_with_trailers(mut self, trailers: &mut http::HeaderMap) {
+        if self.awaits_trailers {
+            self.awaits_trailers = false;
+            let status = GrpcStatus::read(&*trailers).unwrap_or_else(GrpcStatus::missing);
+            self.settle(&status);
+            if self.trusted() {
+                self.inject_event_id(&mut HeaderInjector(trailers));
+            }
+        }
+        self.finish();
+    }
+
+    /// A gRPC status still to come never came: the call ended as `UNKNOWN`.
+    pub(crate) fn settle_missing_status(&mut self) {
+        if self.awaits_trailers {
+            self.awaits_trailers = false;
+            self.settle(&GrpcStatus::missing());
+        }
+    }
+
+    fn settle(&mut self, status: &GrpcStatus) {
+        let rpc = self.rpc.clone().unwrap_or(StringValue::from(""));
+        let (failed, event_id) = settle(self.scope(), &rpc, status, None);
+        self.failed = failed;
+        self.event_id = event_id;
+    }
+
+    /// Writes the headers of the answer to a panic and returns its HTTP status: for a gRPC
+    /// call, 200 with `grpc-status` `INTERNAL` (a trailers-only answer); else 500. Then the
+    /// configured trace headers, as [`inject_headers`](Self::inject_headers).
+    pub fn inject_panic_answer(&self, injector: &mut dyn Injector) -> u16 {
+        let status = if self.rpc.is_some() {
+            injector.set(CONTENT_TYPE_HEADER, GRPC_CONTENT_TYPE.to_owned());
+            GrpcStatus {
+                code: GrpcCode::Internal,
+                message: PANIC_MESSAGE.to_owned(),
+            }
+            .inject(injector);
+            200
+        } else {
+            500
+        };
+        self.inject_headers(injector);
+        status
+    }
+}
+
+/// Records `status` of the call `rpc` on the span, classifies it and reports a failure
+/// (with `source`, the error behind it); returns whether it failed and the event standing
+/// for it.
+fn settle(
+    scope: &RequestScope,
+    rpc: &StringValue,
+    status: &GrpcStatus,
+    source: Option<HandlerError<'_>>,
+) -> (bool, Option<Uuid>) {
+    grpc_status::record_status(&scope.cx.span(), status.code);
+    let mut summary = ResponseSummary::new(200, "POST")
+        .with_grpc_status(status.code)
+        .with_route(rpc.as_str());
+    summary.error = source.map(|source| source.error);
+    if !scope.config.failure_policy.classify(&summary) {
+        return (false, None);
+    }
+    let failure = Failure::Grpc {
+        rpc: rpc.as_str(),
+        status,
+        source,
+    };
+    (true, scope.report(failure))
+}

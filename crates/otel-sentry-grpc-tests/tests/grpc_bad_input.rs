@@ -1,0 +1,169 @@
+//! Answers no tonic server sends, from a stand-in HTTP/2 server (axum, fixed frames chosen
+//! by the request's `x-answer`): a malformed `grpc-status` and `grpc-message`, an oversized
+//! one, and a stream cut before its trailers. Both layers read them as defined (`UNKNOWN`,
+//! the message bounded), and nothing panics.
+
+mod common;
+
+use std::convert::Infallible;
+
+use axum::Router;
+use axum::body::Body as AxumBody;
+use bytes::Bytes;
+use common::{client, echo, layer};
+use http::{HeaderMap, HeaderValue, Request, Response};
+use http_body::Frame;
+use opentelemetry::trace::{SpanKind, Status as SpanStatus};
+use otel_sentry_core::MAX_GRPC_MESSAGE_LEN;
+use otel_sentry_grpc_tests::EchoReply;
+use otel_sentry_test_support::{Telemetry, attribute, event_attribute, serve_router, string};
+use prost::Message;
+use tonic::Code;
+use tonic::metadata::MetadataValue;
+
+/// One gRPC message frame of `reply`: uncompressed, its length, its bytes.
+fn message_frame(reply: &EchoReply) -> Bytes {
+    let encoded = reply.encode_to_vec();
+    let mut frame = vec![0];
+    frame.extend_from_slice(&u32::try_from(encoded.len()).unwrap().to_be_bytes());
+    frame.extend_from_slice(&encoded);
+    Bytes::from(frame)
+}
+
+/// The fixed answer `x-answer` names.
+async fn answer(request: Request<AxumBody>) -> Response<AxumBody> {
+    let which = request
+        .headers()
+        .get("x-answer")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let data = Frame::data(message_frame(&EchoReply {
+        text: "x".to_owned(),
+    }));
+    let frames: Vec<Frame<Bytes>> = match which.as_str() {
+        "trailers" => {
+            let mut trailers = HeaderMap::new();
+            trailers.insert(
+                "grpc-status",
+                HeaderValue::from_static("99999999999999999999"),
+            );
+            trailers.insert(
+                "grpc-message",
+                HeaderValue::from_str(&"%41".repeat(3000)).unwrap(),
+            );
+            vec![data, Frame::trailers(trailers)]
+        }
+        "cut" => vec![data],
+        _ => Vec::new(),
+    };
+    let body = http_body_util::StreamBody::new(futures_util::stream::iter(
+        frames.into_iter().map(Ok::<_, Infallible>),
+    ));
+    let mut response = Response::new(AxumBody::new(body));
+    response
+        .headers_mut()
+        .insert("content-type", HeaderValue::from_static("application/grpc"));
+    if which == "header" {
+        response
+            .headers_mut()
+            .insert("grpc-status", HeaderValue::from_static("abc"));
+        response
+            .headers_mut()
+            .insert("grpc-message", HeaderValue::from_static("bad %zz%4"));
+    }
+    response
+}
+
+/// Calls the stand-in through both layers; the client's and the server's spans and the
+/// events.
+async fn call(which: &'static str) -> (tonic::Status, Telemetry) {
+    let telemetry = Telemetry::with_sentry();
+    let app = Router::new().fallback(answer).layer(layer(&telemetry));
+    let served = serve_router(app, Telemetry::new(None)).await;
+    let addr = served.base.trim_start_matches("http://").to_owned();
+    let mut client = client(&addr, telemetry.tracer()).await;
+    let mut request = tonic::Request::new(echo("x", Code::Ok));
+    request
+        .metadata_mut()
+        .insert("x-answer", MetadataValue::from_static(which));
+    let status = match client.unary(request).await {
+        Ok(reply) => panic!("a success from the {which} answer: {reply:?}"),
+        Err(status) => status,
+    };
+    (status, telemetry)
+}
+
+fn span(
+    spans: &[opentelemetry_sdk::trace::SpanData],
+    kind: SpanKind,
+) -> &opentelemetry_sdk::trace::SpanData {
+    spans.iter().find(|span| span.span_kind == kind).unwrap()
+}
+
+/// The server's and the client's span, both having read `UNKNOWN`.
+async fn both_unknown(telemetry: &Telemetry) -> Vec<opentelemetry_sdk::trace::SpanData> {
+    let spans = telemetry.spans(2).await;
+    for kind in [SpanKind::Server, SpanKind::Client] {
+        assert_eq!(
+            attribute(span(&spans, kind.clone()), "rpc.response.status_code"),
+            string("UNKNOWN"),
+            "{kind:?}"
+        );
+    }
+    spans
+}
+
+#[tokio::test]
+async fn a_malformed_status_in_the_headers_reads_as_unknown() {
+    let (status, telemetry) = call("header").await;
+    assert_eq!(status.code(), Code::Unknown);
+    let spans = both_unknown(&telemetry).await;
+    for kind in [SpanKind::Server, SpanKind::Client] {
+        assert_eq!(
+            attribute(span(&spans, kind), "error.type"),
+            string("UNKNOWN")
+        );
+    }
+    let server = span(&spans, SpanKind::Server);
+    // Invalid percent sequences are kept as sent.
+    assert_eq!(server.status, SpanStatus::error("bad %zz%4"));
+    let events = telemetry.events();
+    assert_eq!(events.len(), 1, "{events:#?}");
+    assert_eq!(events[0].exception.last().unwrap().ty, "gRPC UNKNOWN");
+}
+
+#[tokio::test]
+async fn an_oversized_status_and_message_in_the_trailers_are_bounded() {
+    let (status, telemetry) = call("trailers").await;
+    assert_eq!(status.code(), Code::Unknown);
+    let spans = telemetry.spans(2).await;
+    let server = span(&spans, SpanKind::Server);
+    assert_eq!(
+        attribute(server, "rpc.response.status_code"),
+        string("UNKNOWN")
+    );
+    let message = event_attribute(server, "exception", "exception.message")
+        .unwrap()
+        .to_string();
+    assert_eq!(message, format!("{}…", "A".repeat(MAX_GRPC_MESSAGE_LEN)));
+    assert_eq!(telemetry.events().len(), 1);
+}
+
+#[tokio::test]
+async fn a_stream_cut_before_its_trailers_ends_as_unknown() {
+    let (_status, telemetry) = call("cut").await;
+    let spans = both_unknown(&telemetry).await;
+    for kind in [SpanKind::Server, SpanKind::Client] {
+        assert_eq!(
+            span(&spans, kind).status,
+            SpanStatus::error("the response ended without grpc-status")
+        );
+    }
+    let events = telemetry.events();
+    assert_eq!(events.len(), 1, "{events:#?}");
+    assert_eq!(
+        events[0].exception.last().unwrap().value.as_deref(),
+        Some("the response ended without grpc-status")
+    );
+}
