@@ -173,9 +173,12 @@ fn grpc_beside_http(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("tonic");
     for (name, case) in &cases {
-        group.bench_function(*name, |b| b.iter(|| run(case)));
+        group.bench_function(*name, |b| {
+            b.iter(|| support::profiled::request(|| run(case)))
+        });
     }
     group.finish();
+    support::profiled::report();
     let _ = backends.provider.shutdown();
 }
 
