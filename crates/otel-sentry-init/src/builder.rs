@@ -1,9 +1,8 @@
 //! [`Init`]: what [`init`](crate::init) does, each part open to override, and errors
 //! returned instead of logged.
 
-use std::time::Duration;
-
 use std::sync::Arc;
+use std::time::Duration;
 
 use opentelemetry_sdk::metrics::SdkMeterProvider;
 use opentelemetry_sdk::trace::{SdkTracerProvider, SpanProcessor};
@@ -172,9 +171,11 @@ impl Init {
         })
     }
 
-    /// Sets up both SDKs as [`install`](Init::install) does but installs nothing
-    /// globally: for several services in one process (a demo, a test), each with its own
-    /// provider and client. Give the guard's
+    /// Sets up both SDKs as [`install`](Init::install) does but installs no provider,
+    /// propagator or client globally: for several services in one process (a demo, a
+    /// test), each with its own provider and client. (Sentry's panic integration, one of
+    /// its defaults, still hooks panics for the process, capturing each through the hub
+    /// current where it happens.) Give the guard's
     /// [`tracer_provider`](TelemetryGuard::tracer_provider)'s tracer and a hub over its
     /// [`sentry_client`](TelemetryGuard::sentry_client) to the service's layers.
     pub fn build(self) -> Result<TelemetryGuard, InitError> {
