@@ -18,7 +18,8 @@ use otel_sentry_actix::{Correlation, ErrorResponse, RequestTrace};
 use otel_sentry_core::CorrelationConfig;
 use otel_sentry_test_support::conformance::ServeApp;
 use otel_sentry_test_support::{
-    CardDeclined, PaymentFailed, Served, Telemetry, event_attribute, sentry_options, string,
+    CardDeclined, PaymentFailed, Served, Telemetry, attribute, event_attribute, sentry_options,
+    string,
 };
 use sentry_core::ClientOptions;
 use sentry_core::{Hub, SentryFutureExt};
@@ -216,4 +217,35 @@ async fn an_extractor_error_is_a_client_error() {
     assert_eq!(span.status, Status::Unset, "{}", span.name);
     assert!(span.events.is_empty());
     assert!(harness.events().is_empty());
+}
+
+fn posted_panic(config: &mut web::ServiceConfig) {
+    config.route("/panic", web::post().to(panics));
+}
+
+#[actix_web::test]
+async fn a_request_claiming_grpc_is_read_as_http_on_actix() {
+    // actix-web does not hand trailers to middleware: its requests are never read as gRPC
+    // calls, whatever content type the caller sends. A panic is answered 500, as any other.
+    let harness = common::serve(posted_panic, Some(sentry_options()), |correlation| {
+        correlation
+    })
+    .await;
+    let response = harness
+        .client
+        .post(harness.url("/panic"))
+        .header("content-type", "application/grpc")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 500);
+    assert!(response.headers().get("grpc-status").is_none());
+    let span = harness.server_span().await;
+    assert_eq!(span.name, "POST /panic");
+    assert_eq!(
+        attribute(&span, "http.response.status_code"),
+        Some(500.into())
+    );
+    assert_eq!(attribute(&span, "rpc.system.name"), None);
+    assert_eq!(harness.events().len(), 1);
 }

@@ -167,3 +167,38 @@ async fn a_stream_cut_before_its_trailers_ends_as_unknown() {
         Some("the response ended without grpc-status")
     );
 }
+
+#[tokio::test]
+async fn a_plain_http_post_claiming_grpc_is_read_as_http() {
+    // The content type is the caller's to choose: an HTTP handler's answer to it is no
+    // gRPC answer (no `grpc-status` will come), and must not count as a failed call.
+    let telemetry = Telemetry::with_sentry();
+    let app = Router::new()
+        .route("/hooks/{id}", axum::routing::post(|| async { "ok" }))
+        .layer(layer(&telemetry));
+    let served = serve_router(app, Telemetry::new(None)).await;
+    for _ in 0..3 {
+        let response = served
+            .client
+            .post(served.url("/hooks/7"))
+            .header("content-type", "application/grpc")
+            .body("not a gRPC message")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.text().await.unwrap(), "ok");
+    }
+    let spans = telemetry.spans(3).await;
+    for span in &spans {
+        assert_eq!(span.name, "POST /hooks/{id}");
+        assert_eq!(attribute(span, "http.route"), string("/hooks/{id}"));
+        assert_eq!(
+            attribute(span, "http.response.status_code"),
+            Some(200.into())
+        );
+        assert_eq!(attribute(span, "rpc.response.status_code"), None);
+        assert_eq!(span.status, SpanStatus::Unset);
+    }
+    assert!(telemetry.events().is_empty(), "{:#?}", telemetry.events());
+}

@@ -113,12 +113,17 @@ where
             }
             Poll::Ready(Some(Ok(frame))) => {
                 // The announced length reached, or the body saying it is done, ends it too:
-                // the server may stop polling then.
-                let reached = match (frame.data_ref(), this.progress.as_mut()) {
-                    (Some(data), Some(progress)) => progress.record_data(data.remaining()),
-                    _ => false,
+                // the server may stop polling then. Not a gRPC answer's whose status is
+                // still to come: its trailers follow the data.
+                let (reached, awaits_trailers) = match (frame.data_ref(), this.progress.as_mut()) {
+                    (Some(data), Some(progress)) => (
+                        progress.record_data(data.remaining()),
+                        progress.awaits_trailers(),
+                    ),
+                    (None, Some(progress)) => (false, progress.awaits_trailers()),
+                    _ => (false, false),
                 };
-                reached || body.is_end_stream()
+                !awaits_trailers && (reached || body.is_end_stream())
             }
             Poll::Pending => false,
         };

@@ -93,7 +93,12 @@ where
                         let error = reported
                             .as_ref()
                             .map(ReportedError::as_handler_error)
-                            .or_else(|| grpc_status_source(&response));
+                            .or_else(|| {
+                                started
+                                    .is_grpc()
+                                    .then(|| grpc_status_source(&response))
+                                    .flatten()
+                            });
                         let progress = started.respond_head(status, response.headers(), error);
                         progress.inject_headers(&mut HeaderInjector(response.headers_mut()));
                         let announced = announced_len(&response);

@@ -69,6 +69,8 @@ where
         view.authority = uri.authority().map(|authority| authority.as_str());
         view.route = route(&request);
         view.peer = peer(&request);
+        // The body wrapper reads trailers: gRPC calls are read as such.
+        view.grpc = true;
         let started = ServerRequest::start(&self.config, &view);
         // sentry-tower's `SentryHttpLayer` inside continues the server span's trace.
         if let Some(sentry_trace) = started.sentry_trace_for_inner()

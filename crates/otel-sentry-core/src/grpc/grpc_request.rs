@@ -32,7 +32,8 @@ pub(crate) fn is_grpc_content_type(content_type: &str) -> bool {
 }
 
 /// The method a gRPC request calls: `rpc.method` (`package.Service/Method`), the span name
-/// (the same text) and the service; interned as route names are, since a server serves few.
+/// (the same text) and the service; interned apart from the routes, since a server serves
+/// few (see [`RouteNames::grpc`]).
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct RpcMethod {
     /// `package.Service/Method`: `rpc.method`.
@@ -52,12 +53,12 @@ impl RpcMethod {
         if service.is_empty() || method.is_empty() || method.contains('/') {
             return None;
         }
-        let names = RouteNames::global();
-        let (full, name) = names.get("", full);
+        let names = RouteNames::grpc();
+        let (full, name) = names.get_bounded(full);
         Some(RpcMethod {
             full,
             name,
-            service: names.get("", service).0,
+            service: names.get_bounded(service).0,
         })
     }
 }

@@ -1,9 +1,12 @@
 //! Interned names: strings most requests repeat, built once instead of once per request.
 //!
-//! - Route templates come from the application's router, so there are few (and so do the
-//!   gRPC methods and services a server serves); the names of
+//! - Route templates come from the application's router, so there are few; the names of
 //!   up to [`MAX_ROUTES`] routes are kept for the life of the process (span names must be
 //!   `'static` to be shared without copying), and requests on further routes build theirs.
+//! - gRPC methods and services come from the caller's path: a server serves few, but a
+//!   caller may invent any. They have a set of their own ([`RouteNames::grpc`]), so that
+//!   invented ones cannot take the places of the application's routes, and names longer
+//!   than [`MAX_INTERNED_LEN`] are never kept: the memory kept stays bounded.
 //! - Server hosts (`server.address`) are a service's own names, and the user agents and
 //!   addresses calling a service are mostly the same few; up to [`MAX_VALUES`] of each are
 //!   kept, so a client inventing values costs an allocation each, not memory.
@@ -22,6 +25,9 @@ use crate::http::ip_text::ip_string;
 
 /// The most routes whose names are kept.
 pub(crate) const MAX_ROUTES: usize = 1024;
+
+/// The longest name kept in [`RouteNames::grpc`]'s set.
+pub(crate) const MAX_INTERNED_LEN: usize = 256;
 
 /// The most values of one kind (hosts, user agents) kept.
 pub(crate) const MAX_VALUES: usize = 64;
@@ -42,10 +48,29 @@ pub(crate) struct RouteNames(Arc<RwLock<HashMap<Box<str>, Route>>>);
 static GLOBAL_ROUTE_NAMES: std::sync::LazyLock<RouteNames> =
     std::sync::LazyLock::new(RouteNames::default);
 
+static GRPC_NAMES: std::sync::LazyLock<RouteNames> = std::sync::LazyLock::new(RouteNames::default);
+
 impl RouteNames {
     /// The process's set.
     pub(crate) fn global() -> &'static RouteNames {
         &GLOBAL_ROUTE_NAMES
+    }
+
+    /// The process's set of gRPC method and service names, apart from the routes.
+    pub(crate) fn grpc() -> &'static RouteNames {
+        &GRPC_NAMES
+    }
+
+    /// [`get`](Self::get) for a name from a caller (a gRPC method): names longer than
+    /// [`MAX_INTERNED_LEN`] are built for the call and not kept.
+    pub(crate) fn get_bounded(&self, name: &str) -> (StringValue, Cow<'static, str>) {
+        if name.len() > MAX_INTERNED_LEN {
+            return (
+                StringValue::from(Arc::<str>::from(name)),
+                Cow::Owned(name.to_owned()),
+            );
+        }
+        self.get("", name)
     }
 
     /// The `http.route` value and the span name `{prefix} {template}`; with an empty

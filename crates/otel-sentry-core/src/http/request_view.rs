@@ -93,11 +93,15 @@ pub struct RequestView<'a> {
     pub route: Option<&'a str>,
     /// The socket address of the peer.
     pub peer: Option<SocketAddr>,
+    /// Whether the adapter reads gRPC answers (their status in the trailers): only then is
+    /// a request with `content-type: application/grpc…` read as a gRPC call. The tower
+    /// adapter does; an adapter that does not leaves it `false`.
+    pub grpc: bool,
 }
 
 impl<'a> RequestView<'a> {
-    /// A view of a request with no query, route, peer, scheme or authority; set those fields
-    /// when they are known.
+    /// A view of a request with no query, route, peer, scheme or authority (and not read as
+    /// gRPC); set those fields when they are known.
     pub fn new(
         method: &'a str,
         path: &'a str,
@@ -114,6 +118,7 @@ impl<'a> RequestView<'a> {
             headers,
             route: None,
             peer: None,
+            grpc: false,
         }
     }
 }

@@ -13,6 +13,7 @@ use sentry_core::types::Uuid;
 
 use crate::failure::classify::ResponseSummary;
 use crate::failure::handler_error::HandlerError;
+use crate::grpc::grpc_request;
 use crate::grpc::grpc_status::{self, GrpcCode, GrpcStatus};
 use crate::http::header_carrier::ReadHeaders;
 use crate::http::header_injector::HeaderInjector;
@@ -21,6 +22,7 @@ use crate::server::failure_report::Failure;
 use crate::server::request::ServerRequest;
 use crate::server::request_scope::RequestScope;
 use crate::server::response::ResponseInProgress;
+use crate::server::server_span;
 
 /// The content type of the answer to a panic.
 const GRPC_CONTENT_TYPE: &str = "application/grpc";
@@ -38,12 +40,21 @@ impl ServerRequest {
     /// trailers-only answer), else it is awaited in the trailers (see
     /// [`ResponseInProgress::finish_with_trailers`]). For a gRPC call, `error` is the error
     /// behind the status when the adapter has it (a `tonic::Status`'s source).
+    ///
+    /// A request is only a gRPC call if its answer is one: a request that claimed gRPC (its
+    /// content type is the caller's to choose) answered without `content-type:
+    /// application/grpc…` is read as HTTP from here on — renamed by its route, classified by
+    /// the HTTP rules — so that a caller cannot make a plain HTTP answer count as a failed
+    /// call. (The `rpc.*` attributes its span started with stay.)
     pub fn respond_head(
-        self,
+        mut self,
         status: u16,
         headers: &impl ReadHeaders,
         error: Option<HandlerError<'_>>,
     ) -> ResponseInProgress {
+        if self.rpc.is_some() && !answers_grpc(headers) {
+            self.read_as_http();
+        }
         let Some(rpc) = self.rpc.clone().filter(|_| status == 200) else {
             return self.respond(status, error);
         };
@@ -59,6 +70,30 @@ impl ServerRequest {
             }
         }
     }
+}
+
+impl ServerRequest {
+    /// A request read as a gRPC call whose answer is not one: named and routed as HTTP.
+    fn read_as_http(&mut self) {
+        self.rpc = None;
+        match self.http_route.take() {
+            Some(route) => self.set_route(route.as_str()),
+            None => self
+                .scope
+                .cx
+                .span()
+                .update_name(server_span::routeless_span_name(&self.method)),
+        }
+    }
+}
+
+/// Whether a response's head says it is a gRPC answer (`content-type: application/grpc…`).
+fn answers_grpc(headers: &impl ReadHeaders) -> bool {
+    headers
+        .lines_named(CONTENT_TYPE_HEADER)
+        .next()
+        .and_then(|value| std::str::from_utf8(value).ok())
+        .is_some_and(grpc_request::is_grpc_content_type)
 }
 
 impl ResponseInProgress {

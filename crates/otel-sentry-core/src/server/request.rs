@@ -39,6 +39,8 @@ pub struct ServerRequest {
     pub(crate) path: StringValue,
     /// A gRPC call's name (its method, or its path when that names none); `None` for HTTP.
     pub(crate) rpc: Option<StringValue>,
+    /// The route of a request read as a gRPC call, should its answer not be gRPC.
+    pub(crate) http_route: Option<StringValue>,
     /// Whether the caller is trusted (see [`inbound_trust`](crate::propagation::inbound_trust)).
     pub(crate) trusted: bool,
     /// Whether the response or failure was reported; the span is then no longer ours.

@@ -38,15 +38,20 @@ impl ServerRequest {
         let origin = config.trusted_proxies.origin(request.peer, request.headers);
         let trusted = config.inbound_trust.trusts(origin.client);
         let method = config.known_methods.classify(request.method);
-        // A gRPC call is named by its method, not by a route.
-        let grpc = grpc_request::rpc_of(request.method, request.headers, request.path);
-        let (route, name) = match request.route.filter(|_| grpc.is_none()) {
+        // A gRPC call is named by its method, not by a route; its route is kept in case
+        // the answer is not gRPC after all (see `respond_head`).
+        let grpc = request
+            .grpc
+            .then(|| grpc_request::rpc_of(request.method, request.headers, request.path))
+            .flatten();
+        let (mut route, name) = match request.route {
             Some(template) => {
                 let (route, name) = RouteNames::global().get(method.span_name_prefix(), template);
                 (Some(route), name)
             }
             None => (None, server_span::routeless_span_name(&method)),
         };
+        let http_route = if grpc.is_some() { route.take() } else { None };
         let scheme = match origin.scheme.or(request.scheme) {
             Some(scheme) if scheme.eq_ignore_ascii_case("https") => "https",
             _ => "http",
@@ -159,6 +164,7 @@ impl ServerRequest {
             route,
             path,
             rpc,
+            http_route,
             trusted,
             reported: false,
         }
