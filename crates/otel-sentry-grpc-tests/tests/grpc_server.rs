@@ -377,3 +377,43 @@ async fn a_streamed_answer_has_its_traceparent_in_the_headers_and_its_event_id_i
     assert!(status.metadata().get("traceparent").is_none());
     telemetry.spans(2).await;
 }
+
+#[tokio::test]
+async fn an_untrusted_caller_is_told_no_event_id_nor_trace_in_headers_or_trailers() {
+    let telemetry = Telemetry::with_sentry();
+    let untrusting = layer(&telemetry)
+        .response_traceparent(true)
+        .inbound_trust(otel_sentry_core::InboundTrust::never());
+    let addr = serve(untrusting, &telemetry).await;
+    let mut client = client(&addr.to_string(), telemetry.tracer()).await;
+
+    // A trailers-only failure: the event is sent, its id not answered.
+    let status = client.unary(echo("x", Code::Internal)).await.unwrap_err();
+    assert_eq!(status.code(), Code::Internal);
+    assert_eq!(event_id_of(&status), None);
+    assert!(status.metadata().get("traceparent").is_none());
+
+    // A failure in a stream's trailers: neither in the head nor in the trailers.
+    let request = EchoRequest {
+        count: 1,
+        ..echo("part", Code::Internal)
+    };
+    let response = client.server_stream(request).await.unwrap();
+    assert!(response.metadata().get("traceparent").is_none());
+    let mut stream = response.into_inner();
+    assert!(stream.next().await.unwrap().is_ok());
+    let status = stream.next().await.unwrap().unwrap_err();
+    assert_eq!(status.code(), Code::Internal);
+    assert_eq!(event_id_of(&status), None);
+
+    assert_eq!(telemetry.events().len(), 2);
+    let spans = telemetry.spans(4).await;
+    // The caller's context is linked to, not continued: each server span starts a trace.
+    for server in spans
+        .iter()
+        .filter(|span| span.span_kind == SpanKind::Server)
+    {
+        assert_eq!(server.parent_span_id, opentelemetry::trace::SpanId::INVALID);
+        assert_eq!(server.links.len(), 1);
+    }
+}
