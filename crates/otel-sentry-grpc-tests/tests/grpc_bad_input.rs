@@ -1,6 +1,7 @@
 //! Answers no tonic server sends, from a stand-in HTTP/2 server (axum, fixed frames chosen
 //! by the request's `x-answer`): a malformed `grpc-status` and `grpc-message`, an oversized
-//! one, and a stream cut before its trailers. Both layers read them as defined (`UNKNOWN`,
+//! one, a stream cut before its trailers, a data length announced before the trailers. Both
+//! layers read them as defined (`UNKNOWN`,
 //! the message bounded), and nothing panics.
 
 mod common;
@@ -55,6 +56,11 @@ async fn answer(request: Request<AxumBody>) -> Response<AxumBody> {
             vec![data, Frame::trailers(trailers)]
         }
         "cut" => vec![data],
+        "announced" => {
+            let mut trailers = HeaderMap::new();
+            trailers.insert("grpc-status", HeaderValue::from_static("0"));
+            vec![data, Frame::trailers(trailers)]
+        }
         _ => Vec::new(),
     };
     let body = http_body_util::StreamBody::new(futures_util::stream::iter(
@@ -64,6 +70,16 @@ async fn answer(request: Request<AxumBody>) -> Response<AxumBody> {
     response
         .headers_mut()
         .insert("content-type", HeaderValue::from_static("application/grpc"));
+    if which == "announced" {
+        // The length of the data announced (as some gateways do): the trailers still follow.
+        let length = message_frame(&EchoReply {
+            text: "x".to_owned(),
+        })
+        .len();
+        response
+            .headers_mut()
+            .insert("content-length", HeaderValue::from(length));
+    }
     if which == "header" {
         response
             .headers_mut()
@@ -200,5 +216,25 @@ async fn a_plain_http_post_claiming_grpc_is_read_as_http() {
         assert_eq!(attribute(span, "rpc.response.status_code"), None);
         assert_eq!(span.status, SpanStatus::Unset);
     }
+    assert!(telemetry.events().is_empty(), "{:#?}", telemetry.events());
+}
+
+#[tokio::test]
+async fn an_announced_body_length_does_not_end_the_call_before_its_trailers() {
+    let telemetry = Telemetry::with_sentry();
+    let app = Router::new().fallback(answer).layer(layer(&telemetry));
+    let served = serve_router(app, Telemetry::new(None)).await;
+    let addr = served.base.trim_start_matches("http://").to_owned();
+    let mut client = client(&addr, telemetry.tracer()).await;
+    let mut request = tonic::Request::new(echo("x", Code::Ok));
+    request
+        .metadata_mut()
+        .insert("x-answer", MetadataValue::from_static("announced"));
+    let reply = client.unary(request).await.expect("an OK call");
+    assert_eq!(reply.into_inner().text, "x");
+    let spans = telemetry.spans(2).await;
+    let server = span(&spans, SpanKind::Server);
+    assert_eq!(attribute(server, "rpc.response.status_code"), string("OK"));
+    assert_eq!(server.status, SpanStatus::Unset);
     assert!(telemetry.events().is_empty(), "{:#?}", telemetry.events());
 }
