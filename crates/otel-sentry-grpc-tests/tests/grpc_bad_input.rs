@@ -1,8 +1,8 @@
 //! Answers no tonic server sends, from a stand-in HTTP/2 server (axum, fixed frames chosen
 //! by the request's `x-answer`): a malformed `grpc-status` and `grpc-message`, an oversized
 //! one, a stream cut before its trailers, a data length announced before the trailers. Both
-//! layers read them as defined (`UNKNOWN`,
-//! the message bounded), and nothing panics.
+//! layers read them as defined (`UNKNOWN`, the message bounded, the status in the trailers
+//! awaited), and nothing panics.
 
 mod common;
 
