@@ -15,7 +15,6 @@
 //!   forwarding headers…), cookies and the client address only with `send_default_pii`.
 
 use std::borrow::Cow;
-use std::fmt::Write as _;
 use std::net::IpAddr;
 use std::sync::OnceLock;
 
@@ -24,6 +23,7 @@ use opentelemetry::trace::{SpanId, TraceId};
 use sentry_core::protocol::{self, Event, Map, TraceContext};
 
 use crate::sentry::captured_event::CapturedEvents;
+use crate::sentry::event_url;
 
 use crate::codecs::hex;
 use crate::http::http_method::RecordedMethod;
@@ -186,35 +186,6 @@ impl RequestData {
             .as_ref()
             .map_or("localhost", StringValue::as_str);
         let query = self.query.as_ref().map(StringValue::as_str);
-        let path = self.path.as_str();
-        // `[v6]:port` and `:65535` at most.
-        let mut url = String::with_capacity(
-            self.scheme.len()
-                + 3
-                + authority.len()
-                + 8
-                + path.len()
-                + query.map_or(0, |q| q.len() + 1),
-        );
-        url.push_str(self.scheme);
-        url.push_str("://");
-        // `server.address` holds an IPv6 address bare; a URL brackets it.
-        if authority.contains(':') {
-            url.push('[');
-            url.push_str(authority);
-            url.push(']');
-        } else {
-            url.push_str(authority);
-        }
-        if let Some(port) = self.port {
-            // Into the reserved capacity: writing to a String cannot fail.
-            let _ = write!(url, ":{port}");
-        }
-        url.push_str(path);
-        if let Some(query) = query {
-            url.push('?');
-            url.push_str(query);
-        }
         let mut headers = Map::new();
         let mut cookies = None;
         for line in self.headers.lines() {
@@ -247,7 +218,7 @@ impl RequestData {
             env.insert("REMOTE_ADDR".to_owned(), client.to_string());
         }
         protocol::Request {
-            url: url.parse().ok(),
+            url: event_url::event_url(self.scheme, authority, self.port, self.path.as_str(), query),
             method: Some(self.method.original().to_owned()),
             query_string: query.map(str::to_owned),
             cookies,
