@@ -91,9 +91,11 @@ async fn answer(request: Request<AxumBody>) -> Response<AxumBody> {
     response
 }
 
-/// Calls the stand-in through both layers; the client's and the server's spans and the
-/// events.
-async fn call(which: &'static str) -> (tonic::Status, Telemetry) {
+/// Calls the stand-in for its `which` answer through both layers; the call's outcome, and
+/// the telemetry holding the client's and the server's spans and the events.
+async fn answered(
+    which: &'static str,
+) -> (Result<tonic::Response<EchoReply>, tonic::Status>, Telemetry) {
     let telemetry = Telemetry::with_sentry();
     let app = Router::new().fallback(answer).layer(layer(&telemetry));
     let served = serve_router(app, Telemetry::new(None)).await;
@@ -103,11 +105,16 @@ async fn call(which: &'static str) -> (tonic::Status, Telemetry) {
     request
         .metadata_mut()
         .insert("x-answer", MetadataValue::from_static(which));
-    let status = match client.unary(request).await {
+    (client.unary(request).await, telemetry)
+}
+
+/// Calls the stand-in for an answer that fails the call; its status and the telemetry.
+async fn call(which: &'static str) -> (tonic::Status, Telemetry) {
+    let (outcome, telemetry) = answered(which).await;
+    match outcome {
         Ok(reply) => panic!("a success from the {which} answer: {reply:?}"),
-        Err(status) => status,
-    };
-    (status, telemetry)
+        Err(status) => (status, telemetry),
+    }
 }
 
 fn span(
@@ -221,16 +228,8 @@ async fn a_plain_http_post_claiming_grpc_is_read_as_http() {
 
 #[tokio::test]
 async fn an_announced_body_length_does_not_end_the_call_before_its_trailers() {
-    let telemetry = Telemetry::with_sentry();
-    let app = Router::new().fallback(answer).layer(layer(&telemetry));
-    let served = serve_router(app, Telemetry::new(None)).await;
-    let addr = served.base.trim_start_matches("http://").to_owned();
-    let mut client = client(&addr, telemetry.tracer()).await;
-    let mut request = tonic::Request::new(echo("x", Code::Ok));
-    request
-        .metadata_mut()
-        .insert("x-answer", MetadataValue::from_static("announced"));
-    let reply = client.unary(request).await.expect("an OK call");
+    let (outcome, telemetry) = answered("announced").await;
+    let reply = outcome.expect("an OK call");
     assert_eq!(reply.into_inner().text, "x");
     let spans = telemetry.spans(2).await;
     let server = span(&spans, SpanKind::Server);
