@@ -80,6 +80,11 @@ async fn answer(request: Request<AxumBody>) -> Response<AxumBody> {
             .headers_mut()
             .insert("content-length", HeaderValue::from(length));
     }
+    if which == "unimplemented" {
+        response
+            .headers_mut()
+            .insert("grpc-status", HeaderValue::from_static("12"));
+    }
     if which == "header" {
         response
             .headers_mut()
@@ -236,4 +241,33 @@ async fn an_announced_body_length_does_not_end_the_call_before_its_trailers() {
     assert_eq!(attribute(server, "rpc.response.status_code"), string("OK"));
     assert_eq!(server.status, SpanStatus::Unset);
     assert!(telemetry.events().is_empty(), "{:#?}", telemetry.events());
+}
+
+#[tokio::test]
+async fn an_unimplemented_answer_records_its_method_as_other() {
+    // A caller may call any method name; only the methods the server has name their own
+    // attribute set in `rpc.server.call.duration`.
+    let telemetry = Telemetry::with_sentry();
+    let metrics = otel_sentry_test_support::Metrics::new();
+    let app = Router::new()
+        .fallback(answer)
+        .layer(layer(&telemetry).meter_provider(&metrics.provider));
+    let served = serve_router(app, Telemetry::new(None)).await;
+    let addr = served.base.trim_start_matches("http://").to_owned();
+    let mut client = client(&addr, telemetry.tracer()).await;
+    let mut request = tonic::Request::new(echo("x", Code::Ok));
+    request
+        .metadata_mut()
+        .insert("x-answer", MetadataValue::from_static("unimplemented"));
+    let status = client.unary(request).await.unwrap_err();
+    assert_eq!(status.code(), Code::Unimplemented);
+    let points = metrics.histogram_with("rpc.server.call.duration", 1).await;
+    assert_eq!(
+        points[0].attributes.get("rpc.method"),
+        Some(&opentelemetry::Value::from("_OTHER"))
+    );
+    assert_eq!(
+        points[0].attributes.get("rpc.response.status_code"),
+        Some(&opentelemetry::Value::from("UNIMPLEMENTED"))
+    );
 }

@@ -417,3 +417,64 @@ async fn an_untrusted_caller_is_told_no_event_id_nor_trace_in_headers_or_trailer
         assert_eq!(server.links.len(), 1);
     }
 }
+
+#[tokio::test]
+async fn a_call_records_rpc_server_call_duration_instead_of_the_http_duration() {
+    let telemetry = Telemetry::with_sentry();
+    let metrics = otel_sentry_test_support::Metrics::new();
+    let addr = serve(
+        layer(&telemetry).meter_provider(&metrics.provider),
+        &telemetry,
+    )
+    .await;
+    let mut client = client(&addr.to_string(), telemetry.tracer()).await;
+    client.unary(echo("x", Code::Ok)).await.unwrap();
+    client.unary(echo("x", Code::Internal)).await.unwrap_err();
+    client.unary(echo("x", Code::NotFound)).await.unwrap_err();
+    client.unary(echo("x", Code::NotFound)).await.unwrap_err();
+
+    let mut points = metrics.histogram_with("rpc.server.call.duration", 4).await;
+    points.sort_by(|a, b| {
+        a.attributes["rpc.response.status_code"]
+            .as_str()
+            .cmp(&b.attributes["rpc.response.status_code"].as_str())
+    });
+    let sets: Vec<_> = points
+        .iter()
+        .map(|point| {
+            let mut set: Vec<(String, String)> = point
+                .attributes
+                .iter()
+                .map(|(key, value)| (key.clone(), value.as_str().into_owned()))
+                .collect();
+            set.sort();
+            (set, point.count)
+        })
+        .collect();
+    let set = |code: &str, error: Option<&str>| {
+        let mut set = vec![
+            ("rpc.method".to_owned(), UNARY.to_owned()),
+            ("rpc.response.status_code".to_owned(), code.to_owned()),
+            ("rpc.system.name".to_owned(), "grpc".to_owned()),
+        ];
+        if let Some(error) = error {
+            set.push(("error.type".to_owned(), error.to_owned()));
+        }
+        set.sort();
+        set
+    };
+    assert_eq!(
+        sets,
+        vec![
+            (set("INTERNAL", Some("INTERNAL")), 1),
+            // Not a failure on the server: no `error.type`.
+            (set("NOT_FOUND", None), 2),
+            (set("OK", None), 1),
+        ]
+    );
+    assert_eq!(points[0].bounds[0], 0.005);
+    assert!(
+        metrics.histogram("http.server.request.duration").is_empty(),
+        "a gRPC call is no HTTP request in the metrics"
+    );
+}

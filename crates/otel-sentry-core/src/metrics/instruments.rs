@@ -19,6 +19,9 @@ pub(crate) const SERVER_REQUEST_DURATION: &str = "http.server.request.duration";
 pub(crate) const CLIENT_REQUEST_DURATION: &str = "http.client.request.duration";
 /// `http.server.active_requests`, as the semantic conventions name it.
 pub(crate) const SERVER_ACTIVE_REQUESTS: &str = "http.server.active_requests";
+/// `rpc.server.call.duration`, as the semantic conventions name it.
+pub(crate) const RPC_SERVER_CALL_DURATION: &str =
+    opentelemetry_semantic_conventions::metric::RPC_SERVER_CALL_DURATION;
 /// `http.server.request.body.size`, as the semantic conventions name it.
 pub(crate) const SERVER_REQUEST_BODY_SIZE: &str = "http.server.request.body.size";
 /// `http.server.response.body.size`, as the semantic conventions name it.
@@ -35,6 +38,8 @@ pub(crate) struct Instruments {
     pub(crate) client_duration: Histogram<f64>,
     /// Made with the others (once, cheap) but only counted into when opted in.
     pub(crate) active_requests: UpDownCounter<i64>,
+    /// A gRPC call's duration, in place of `server_duration`.
+    pub(crate) rpc_server_duration: Histogram<f64>,
     /// Opt-in, as `active_requests`.
     pub(crate) request_body_size: Histogram<u64>,
     /// Opt-in, as `active_requests`.
@@ -60,6 +65,12 @@ impl Instruments {
                 .i64_up_down_counter(SERVER_ACTIVE_REQUESTS)
                 .with_unit("{request}")
                 .with_description("Number of active HTTP server requests.")
+                .build(),
+            rpc_server_duration: meter
+                .f64_histogram(RPC_SERVER_CALL_DURATION)
+                .with_unit("s")
+                .with_description("Duration of gRPC server calls, to the status.")
+                .with_boundaries(DURATION_BOUNDARIES.to_vec())
                 .build(),
             // The conventions advise no boundaries for sizes: the SDK's defaults.
             request_body_size: meter

@@ -8,25 +8,37 @@
 //! is `_OTHER`. The attributes are built on the stack from shared strings, so recording
 //! allocates nothing of ours.
 //!
+//! A gRPC call records `rpc.server.call.duration` instead, with `rpc.system.name`,
+//! `rpc.method` (`_OTHER` for a path naming no method, and for an `UNIMPLEMENTED` answer:
+//! a caller's invented methods must not make attribute sets), `rpc.response.status_code`
+//! and `error.type`.
+//!
 //! The opt-in body sizes are recorded at the same moment with the same attributes:
 //! `http.server.request.body.size` from the request's `Content-Length` (the layer never
 //! reads the request body), `http.server.response.body.size` as the bytes the body sent.
 
 use std::borrow::Cow;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use opentelemetry::{KeyValue, StringValue};
 use opentelemetry_semantic_conventions::attribute::{
     ERROR_TYPE, HTTP_REQUEST_METHOD, HTTP_RESPONSE_STATUS_CODE, HTTP_ROUTE, NETWORK_PROTOCOL_NAME,
-    NETWORK_PROTOCOL_VERSION, URL_SCHEME,
+    NETWORK_PROTOCOL_VERSION, RPC_METHOD, RPC_RESPONSE_STATUS_CODE, RPC_SYSTEM_NAME, URL_SCHEME,
 };
+
+use crate::grpc::grpc_status::GrpcCode;
+use crate::names::{GRPC_SYSTEM, RPC_OTHER_METHOD};
 
 use crate::metrics::active_requests::ActiveRequest;
 use crate::metrics::instruments::{HttpMetrics, Instruments};
 
 /// Attributes a server request's duration can carry.
 const MAX_ATTRIBUTES: usize = 7;
+
+/// No gRPC status code (yet).
+const NO_CODE: u8 = u8::MAX;
 
 /// A started request's clock and the attributes its duration is recorded with.
 pub(crate) struct ServerTimer {
@@ -36,6 +48,10 @@ pub(crate) struct ServerTimer {
     request_body_size: Option<u64>,
     body_sizes: bool,
     method: StringValue,
+    /// A gRPC call's `rpc.method` (`_OTHER` when its path names none); `None` for HTTP.
+    rpc: Option<StringValue>,
+    /// The call's status code, once known; [`NO_CODE`] before.
+    grpc_code: AtomicU8,
     scheme: &'static str,
     version: &'static str,
     route: Option<StringValue>,
@@ -58,6 +74,7 @@ impl ServerTimer {
         version: &'static str,
         route: Option<StringValue>,
         content_length: Option<&str>,
+        rpc: Option<StringValue>,
     ) -> Option<Self> {
         let instruments = metrics.instruments()?;
         let active = metrics.active_requests.then(|| {
@@ -78,6 +95,8 @@ impl ServerTimer {
             request_body_size,
             body_sizes: metrics.body_sizes,
             method,
+            rpc,
+            grpc_code: AtomicU8::new(NO_CODE),
             scheme,
             version,
             route,
@@ -89,6 +108,18 @@ impl ServerTimer {
     /// Names the request's route template, as the span is renamed.
     pub(crate) fn set_route(&mut self, route: StringValue) {
         self.route = Some(route);
+    }
+
+    /// A request read as a gRPC call whose answer is not one: its duration is HTTP's.
+    pub(crate) fn clear_rpc(&mut self) {
+        self.rpc = None;
+    }
+
+    /// Remembers a gRPC call's status code.
+    pub(crate) fn set_grpc_code(&self, code: GrpcCode) {
+        if let Ok(number) = u8::try_from(code.number()) {
+            self.grpc_code.store(number, Ordering::Relaxed);
+        }
     }
 
     /// Remembers the `error.type` the span was given; the last one stands, as on the span.
@@ -115,6 +146,11 @@ impl ServerTimer {
             .ok()
             .flatten()
             .or(fallback_error.map(Cow::Borrowed));
+        if let Some(rpc) = self.rpc {
+            let code = GrpcCode::from_number(i32::from(self.grpc_code.into_inner()));
+            record_rpc(&self.instruments, elapsed, rpc, code, error_type);
+            return;
+        }
         // A fixed array sliced to the attributes present: no allocation. The filler is
         // never read past `len`.
         let mut attributes: [KeyValue; MAX_ATTRIBUTES] =
@@ -147,4 +183,34 @@ impl ServerTimer {
             }
         }
     }
+}
+
+/// Records a gRPC call's `rpc.server.call.duration`.
+fn record_rpc(
+    instruments: &Instruments,
+    elapsed: f64,
+    rpc: StringValue,
+    code: Option<GrpcCode>,
+    error_type: Option<Cow<'static, str>>,
+) {
+    // An UNIMPLEMENTED answer names a method the server does not have: one set for all.
+    let method = match code {
+        Some(GrpcCode::Unimplemented) => StringValue::from(RPC_OTHER_METHOD),
+        _ => rpc,
+    };
+    let mut attributes: [KeyValue; 4] =
+        std::array::from_fn(|_| KeyValue::new(RPC_SYSTEM_NAME, GRPC_SYSTEM));
+    attributes[1] = KeyValue::new(RPC_METHOD, method);
+    let mut len = 2;
+    if let Some(code) = code {
+        attributes[len] = KeyValue::new(RPC_RESPONSE_STATUS_CODE, code.name());
+        len += 1;
+    }
+    if let Some(error_type) = error_type {
+        attributes[len] = KeyValue::new(ERROR_TYPE, error_type);
+        len += 1;
+    }
+    instruments
+        .rpc_server_duration
+        .record(elapsed, &attributes[..len]);
 }

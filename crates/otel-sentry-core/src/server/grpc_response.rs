@@ -76,6 +76,9 @@ impl ServerRequest {
     /// A request read as a gRPC call whose answer is not one: named and routed as HTTP.
     fn read_as_http(&mut self) {
         self.rpc = None;
+        if let Some(timer) = &mut self.scope.timer {
+            timer.clear_rpc();
+        }
         match self.http_route.take() {
             Some(route) => self.set_route(route.as_str()),
             None => self
@@ -161,7 +164,7 @@ fn settle(
     status: &GrpcStatus,
     source: Option<HandlerError<'_>>,
 ) -> (bool, Option<Uuid>) {
-    grpc_status::record_status(&scope.cx.span(), status.code);
+    record_code(scope, status.code);
     let mut summary = ResponseSummary::new(200, "POST")
         .with_grpc_status(status.code)
         .with_route(rpc.as_str());
@@ -175,4 +178,12 @@ fn settle(
         source,
     };
     (true, scope.report(failure))
+}
+
+/// Records a call's status `code` on its span and for its duration metric.
+pub(crate) fn record_code(scope: &RequestScope, code: GrpcCode) {
+    grpc_status::record_status(&scope.cx.span(), code);
+    if let Some(timer) = &scope.timer {
+        timer.set_grpc_code(code);
+    }
 }

@@ -14,12 +14,13 @@ use sentry_core::types::Uuid;
 use crate::codecs::sentry_trace::SentryTrace;
 use crate::failure::classify::ResponseSummary;
 use crate::failure::handler_error::HandlerError;
-use crate::grpc::grpc_status::{self, GrpcCode};
+use crate::grpc::grpc_status::GrpcCode;
 use crate::http::http_method::RecordedMethod;
 use crate::http::interned_names::RouteNames;
 use crate::http::route_lookup::RouteLookup;
 use crate::names::CLIENT_DISCONNECT;
 use crate::server::failure_report::Failure;
+use crate::server::grpc_response;
 use crate::server::panic::CaughtPanic;
 use crate::server::request_scope::RequestScope;
 use crate::server::request_state::RequestState;
@@ -179,7 +180,7 @@ impl ServerRequest {
     fn record_panic(&self, panic: &CaughtPanic) -> Option<Uuid> {
         let span = self.scope.cx.span();
         if self.rpc.is_some() {
-            grpc_status::record_status(&span, GrpcCode::Internal);
+            grpc_response::record_code(&self.scope, GrpcCode::Internal);
         } else {
             server_span::record_status(&span, 500);
         }

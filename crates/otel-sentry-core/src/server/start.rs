@@ -17,7 +17,7 @@ use crate::http::request_headers::KnownHeaders;
 use crate::http::request_view::RequestView;
 use crate::http::server_address::{default_port, parse_authority};
 use crate::metrics::server_duration::ServerTimer;
-use crate::names::{GRPC_SERVER_OP, SERVER_OP};
+use crate::names::{GRPC_SERVER_OP, RPC_OTHER_METHOD, SERVER_OP};
 use crate::propagation::incoming_trace::IncomingTrace;
 use crate::sentry::binding::{RequestData, RequestStamp};
 use crate::server::config::CorrelationConfig;
@@ -158,6 +158,10 @@ impl ServerRequest {
                     request.version.protocol_version(),
                     route.clone(),
                     known.content_length,
+                    grpc.as_ref().map(|rpc| match rpc {
+                        Some(rpc) => rpc.full.clone(),
+                        None => StringValue::from(RPC_OTHER_METHOD),
+                    }),
                 ),
             },
             method,
