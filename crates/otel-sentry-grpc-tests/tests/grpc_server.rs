@@ -478,3 +478,45 @@ async fn a_call_records_rpc_server_call_duration_instead_of_the_http_duration() 
         "a gRPC call is no HTTP request in the metrics"
     );
 }
+
+#[tokio::test]
+async fn a_client_call_records_rpc_client_call_duration() {
+    let telemetry = Telemetry::with_sentry();
+    let metrics = otel_sentry_test_support::Metrics::new();
+    let addr = serve(layer(&telemetry), &telemetry).await;
+    let mut client = common::client_with(
+        &addr.to_string(),
+        otel_sentry_tower::GrpcClientLayer::new()
+            .tracer(telemetry.tracer())
+            .meter_provider(&metrics.provider),
+    )
+    .await;
+    client.unary(echo("x", Code::Ok)).await.unwrap();
+    client.unary(echo("x", Code::NotFound)).await.unwrap_err();
+
+    let points = metrics.histogram_with("rpc.client.call.duration", 2).await;
+    let of = |code: &str| {
+        points
+            .iter()
+            .find(|point| {
+                point.attributes.get("rpc.response.status_code")
+                    == Some(&Value::from(code.to_owned()))
+            })
+            .unwrap_or_else(|| panic!("no {code} point: {points:#?}"))
+    };
+    let ok = of("OK");
+    assert_eq!(ok.attributes.get("rpc.method"), Some(&Value::from(UNARY)));
+    assert_eq!(
+        ok.attributes.get("rpc.system.name"),
+        Some(&Value::from("grpc"))
+    );
+    assert_eq!(ok.attributes.get("error.type"), None);
+    assert_eq!(ok.attributes.len(), 3);
+    // A client counts every status but OK as an error.
+    let not_found = of("NOT_FOUND");
+    assert_eq!(
+        not_found.attributes.get("error.type"),
+        Some(&Value::from("NOT_FOUND"))
+    );
+    assert!(metrics.histogram("http.client.request.duration").is_empty());
+}

@@ -106,9 +106,9 @@ pub struct ClientCall {
     url: StringValue,
     /// The URL as sent, when `url.full` differs from it: error messages quote it.
     sent_url: Option<Box<str>>,
-    /// The clock of `http.client.request.duration`; `None` when metrics are off, and for a
-    /// gRPC call.
-    timer: Option<ClientTimer>,
+    /// The clock of `http.client.request.duration` (`rpc.client.call.duration` for a gRPC
+    /// call); `None` when metrics are off.
+    pub(crate) timer: Option<ClientTimer>,
     /// A gRPC call: `method` is its `rpc.method`, its breadcrumb is `grpc`'s.
     grpc: bool,
     pub(crate) ended: bool,

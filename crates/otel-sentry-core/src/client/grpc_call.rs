@@ -11,8 +11,10 @@
 //! a cascade. An HTTP status other than 200 without `grpc-status` reads as the gRPC
 //! specification maps it; a body that ends without trailers reads as `UNKNOWN`, one that
 //! fails as a transport error. Each finished call leaves a `grpc` breadcrumb (method, URL,
-//! status code) on the current Sentry hub, as an HTTP call leaves an `http` one.
+//! status code) on the current Sentry hub, as an HTTP call leaves an `http` one, and records
+//! `rpc.client.call.duration` (see [`client_duration`](crate::metrics::client_duration)).
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use http::HeaderMap;
@@ -28,7 +30,8 @@ use crate::failure::handler_error::HandlerError;
 use crate::grpc::grpc_request::{RpcMethod, span_start};
 use crate::grpc::grpc_status::{self, GrpcCode, GrpcStatus};
 use crate::http::header_carrier::ReadHeaders;
-use crate::names::SENTRY_EVENT_ID_HEADER;
+use crate::metrics::client_duration::ClientTimer;
+use crate::names::{RPC_OTHER_METHOD, SENTRY_EVENT_ID_HEADER};
 
 /// Attributes written when the call ends: reserved up front.
 const FINISH_ATTRIBUTES: usize = 5;
@@ -50,14 +53,20 @@ impl ClientConfig {
                 attributes.push(KeyValue::new(SERVER_PORT, i64::from(port)));
             }
         }
-        // No duration metric: `http.client.request.duration` does not describe a call.
         let method = match &rpc {
             Some(rpc) => rpc.full.clone(),
             None => StringValue::from(path.to_owned()),
         };
+        let timer = ClientTimer::start_rpc(
+            &self.metrics,
+            match &rpc {
+                Some(rpc) => rpc.full.clone(),
+                None => StringValue::from(RPC_OTHER_METHOD),
+            },
+        );
         let url = StringValue::from(url.to_owned());
         ClientCall::start(
-            self, name, attributes, parent_cx, method, url, None, None, true,
+            self, name, attributes, parent_cx, method, url, None, timer, true,
         )
     }
 }
@@ -127,6 +136,13 @@ impl ClientCall {
                 reported_event_id.map(|event_id| self.record_downstream(event_id, http_status));
         }
         span.end();
+        if let Some(timer) = self.timer.take() {
+            let failed = status.code != GrpcCode::Ok;
+            timer.record_rpc(
+                Some(status.code),
+                failed.then_some(Cow::Borrowed(status.code.name())),
+            );
+        }
         self.leave_breadcrumb(CallOutcome::Grpc(status.code));
         report
     }

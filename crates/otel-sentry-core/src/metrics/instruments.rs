@@ -22,6 +22,9 @@ pub(crate) const SERVER_ACTIVE_REQUESTS: &str = "http.server.active_requests";
 /// `rpc.server.call.duration`, as the semantic conventions name it.
 pub(crate) const RPC_SERVER_CALL_DURATION: &str =
     opentelemetry_semantic_conventions::metric::RPC_SERVER_CALL_DURATION;
+/// `rpc.client.call.duration`, as the semantic conventions name it.
+pub(crate) const RPC_CLIENT_CALL_DURATION: &str =
+    opentelemetry_semantic_conventions::metric::RPC_CLIENT_CALL_DURATION;
 /// `http.server.request.body.size`, as the semantic conventions name it.
 pub(crate) const SERVER_REQUEST_BODY_SIZE: &str = "http.server.request.body.size";
 /// `http.server.response.body.size`, as the semantic conventions name it.
@@ -40,6 +43,8 @@ pub(crate) struct Instruments {
     pub(crate) active_requests: UpDownCounter<i64>,
     /// A gRPC call's duration, in place of `server_duration`.
     pub(crate) rpc_server_duration: Histogram<f64>,
+    /// A gRPC client call's duration, in place of `client_duration`.
+    pub(crate) rpc_client_duration: Histogram<f64>,
     /// Opt-in, as `active_requests`.
     pub(crate) request_body_size: Histogram<u64>,
     /// Opt-in, as `active_requests`.
@@ -70,6 +75,12 @@ impl Instruments {
                 .f64_histogram(RPC_SERVER_CALL_DURATION)
                 .with_unit("s")
                 .with_description("Duration of gRPC server calls, to the status.")
+                .with_boundaries(DURATION_BOUNDARIES.to_vec())
+                .build(),
+            rpc_client_duration: meter
+                .f64_histogram(RPC_CLIENT_CALL_DURATION)
+                .with_unit("s")
+                .with_description("Duration of gRPC client calls, to the status.")
                 .with_boundaries(DURATION_BOUNDARIES.to_vec())
                 .build(),
             // The conventions advise no boundaries for sizes: the SDK's defaults.

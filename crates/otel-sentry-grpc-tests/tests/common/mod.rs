@@ -141,11 +141,14 @@ pub fn layer(telemetry: &Telemetry) -> CorrelationLayer {
 
 /// A client of the server at `addr` through `GrpcClientLayer`, its spans from `tracer`.
 pub async fn client(addr: &str, tracer: opentelemetry_sdk::trace::SdkTracer) -> LayeredClient {
+    client_with(addr, GrpcClientLayer::new().tracer(tracer)).await
+}
+
+/// A client of the server at `addr` through `layer`.
+pub async fn client_with(addr: &str, layer: GrpcClientLayer) -> LayeredClient {
     let origin: Uri = format!("http://{addr}").parse().unwrap();
     let channel = Endpoint::from(origin.clone()).connect().await.unwrap();
-    let layered = tower::ServiceBuilder::new()
-        .layer(GrpcClientLayer::new().tracer(tracer))
-        .service(channel);
+    let layered = tower::ServiceBuilder::new().layer(layer).service(channel);
     EchoClient::with_origin(layered, origin)
 }
 
