@@ -48,24 +48,9 @@ impl Metrics {
 
     /// The points of the histogram `name` (`f64` or `u64`), as of now.
     pub fn histogram(&self, name: &str) -> Vec<HistogramPoint> {
-        self.exporter.reset();
-        self.provider
-            .force_flush()
-            .expect("flush the meter provider");
-        let exported = self
-            .exporter
-            .get_finished_metrics()
-            .expect("exported metrics");
-        let Some(last) = exported.last() else {
-            return Vec::new();
-        };
         let mut points = Vec::new();
-        for metric in last
-            .scope_metrics()
-            .flat_map(|scope| scope.metrics())
-            .filter(|metric| metric.name() == name)
-        {
-            match metric.data() {
+        self.visit(name, |data| {
+            match data {
                 AggregatedMetrics::F64(MetricData::Histogram(histogram)) => {
                     points.extend(histogram.data_points().map(|point| HistogramPoint {
                         attributes: attributes_of(point.attributes()),
@@ -85,13 +70,27 @@ impl Metrics {
                 }
                 _ => {}
             }
-        }
+        });
         points
     }
 
     /// The points of the `i64` sum (counter or up-down counter) `name`, as of now: each
     /// attribute set with its value.
     pub fn sum_i64(&self, name: &str) -> Vec<(BTreeMap<String, Value>, i64)> {
+        let mut points = Vec::new();
+        self.visit(name, |data| {
+            if let AggregatedMetrics::I64(MetricData::Sum(sum)) = data {
+                for point in sum.data_points() {
+                    points.push((attributes_of(point.attributes()), point.value()));
+                }
+            }
+        });
+        points
+    }
+
+    /// Flushes, then calls `visit` with the data of each metric named `name` in the last
+    /// export (cumulative: it holds every point so far).
+    fn visit(&self, name: &str, mut visit: impl FnMut(&AggregatedMetrics)) {
         self.exporter.reset();
         self.provider
             .force_flush()
@@ -101,21 +100,15 @@ impl Metrics {
             .get_finished_metrics()
             .expect("exported metrics");
         let Some(last) = exported.last() else {
-            return Vec::new();
+            return;
         };
-        let mut points = Vec::new();
         for metric in last
             .scope_metrics()
             .flat_map(|scope| scope.metrics())
             .filter(|metric| metric.name() == name)
         {
-            if let AggregatedMetrics::I64(MetricData::Sum(sum)) = metric.data() {
-                for point in sum.data_points() {
-                    points.push((attributes_of(point.attributes()), point.value()));
-                }
-            }
+            visit(metric.data());
         }
-        points
     }
 
     /// The points of histogram `name` once their counts add up to `count` (a server's
