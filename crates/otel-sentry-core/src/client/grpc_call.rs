@@ -53,17 +53,15 @@ impl ClientConfig {
                 attributes.push(KeyValue::new(SERVER_PORT, i64::from(port)));
             }
         }
-        let method = match &rpc {
-            Some(rpc) => rpc.full.clone(),
-            None => StringValue::from(path.to_owned()),
+        // The breadcrumb and messages name the path; the metric `_OTHER` (bounded).
+        let (method, metric_method) = match &rpc {
+            Some(rpc) => (rpc.full.clone(), rpc.full.clone()),
+            None => (
+                StringValue::from(path.to_owned()),
+                StringValue::from(RPC_OTHER_METHOD),
+            ),
         };
-        let timer = ClientTimer::start_rpc(
-            &self.metrics,
-            match &rpc {
-                Some(rpc) => rpc.full.clone(),
-                None => StringValue::from(RPC_OTHER_METHOD),
-            },
-        );
+        let timer = ClientTimer::start_rpc(&self.metrics, metric_method);
         let url = StringValue::from(url.to_owned());
         ClientCall::start(
             self, name, attributes, parent_cx, method, url, None, timer, true,
