@@ -12,13 +12,13 @@
 //! hands headers over in hash order). `traceparent`, `tracestate`, `baggage` and `sentry-trace` are never copied:
 //! the event's trace context says what they carried, and a `baggage` may be 8 KB on its own.
 //!
-//! The copy is made for every request (an event may be captured at any time during it):
-//! the first pass over the headers sizes it with a [`CopyBudget`], so it takes one
-//! allocation.
+//! The copy is made for every request (an event may be captured at any time during it),
+//! in the one pass that also picks out the headers the lifecycle reads
+//! ([`KnownHeaders`](crate::http::request_headers::KnownHeaders)), into one buffer sized
+//! for the usual request.
 
-use std::fmt::Write;
+use std::io::Write;
 
-use crate::http::request_headers::RequestHeaders;
 use crate::names::{BAGGAGE_HEADER, SENTRY_TRACE_HEADER, TRACEPARENT_HEADER, TRACESTATE_HEADER};
 
 /// The bytes of a request header's value kept in Sentry's request data.
@@ -37,6 +37,7 @@ const TRUNCATED: &str = "…";
 /// The name of the line that counts the lines left out.
 const OMITTED: &str = "(omitted)";
 /// At least the length of the `(omitted)` line.
+#[cfg(test)]
 const OMITTED_LINE_LEN: usize = 96;
 
 /// Which lines the copy keeps and how long it gets; the sizing pass and the copy run the
@@ -50,10 +51,16 @@ pub(crate) struct CopyBudget {
 impl CopyBudget {
     /// Counts one header line: the length of the value the copy keeps, or `None` when
     /// the line is not copied.
-    pub(crate) fn admit(&mut self, name: &str, value: &[u8]) -> Option<usize> {
+    #[cfg(test)]
+    fn admit(&mut self, name: &str, value: &[u8]) -> Option<usize> {
         if is_trace_header(name) {
             return None;
         }
+        self.admit_other(name, value)
+    }
+
+    /// Counts one line of a header that is not a trace header, as [`admit`](Self::admit).
+    fn admit_other(&mut self, name: &str, value: &[u8]) -> Option<usize> {
         let kept = kept_len(value);
         let marker = if kept < value.len() {
             TRUNCATED.len()
@@ -75,7 +82,8 @@ impl CopyBudget {
     }
 
     /// The capacity the copy needs (exact for UTF-8 values without line breaks).
-    pub(crate) fn copy_len(&self) -> usize {
+    #[cfg(test)]
+    fn copy_len(&self) -> usize {
         self.len
             + if self.omitted > 0 {
                 OMITTED_LINE_LEN
@@ -85,25 +93,46 @@ impl CopyBudget {
     }
 }
 
-/// The header lines Sentry's request data is made from, as `name: value\n`, within the
-/// caps; `sized` is the budget of the first pass over the same headers.
-pub(crate) fn copy(headers: &dyn RequestHeaders, sized: CopyBudget) -> String {
-    let mut out = String::with_capacity(sized.copy_len());
-    let mut budget = CopyBudget::default();
-    headers.visit_lines(&mut |name, value| {
-        if let Some(kept) = budget.admit(name, value) {
-            push_header_line(&mut out, name, &value[..kept], kept < value.len());
+/// The capacity a copy starts with: a usual request's headers fit, a bigger one grows it.
+const INITIAL_CAPACITY: usize = 512;
+
+/// The copy being made, one header line at a time, in the order the lines came.
+pub(crate) struct HeaderCopy {
+    out: Vec<u8>,
+    budget: CopyBudget,
+}
+
+impl HeaderCopy {
+    pub(crate) fn new() -> Self {
+        HeaderCopy {
+            out: Vec::with_capacity(INITIAL_CAPACITY),
+            budget: CopyBudget::default(),
         }
-    });
-    if budget.omitted > 0 {
-        // Writing to a String cannot fail.
-        let _ = writeln!(
-            out,
-            "{OMITTED}: {} header lines over the {MAX_HEADERS_LEN}-byte cap",
-            budget.omitted
-        );
     }
-    out
+
+    /// Copies one line of a header that is not a trace header (the caller has compared
+    /// the name already), unless the caps leave it out.
+    pub(crate) fn push_other(&mut self, name: &str, value: &[u8]) {
+        debug_assert!(!is_trace_header(name), "{name} is never copied");
+        if let Some(kept) = self.budget.admit_other(name, value) {
+            push_header_line(&mut self.out, name, &value[..kept], kept < value.len());
+        }
+    }
+
+    /// The header lines, as `name: value\n`, and the line counting those left out.
+    pub(crate) fn finish(mut self) -> String {
+        if self.budget.omitted > 0 {
+            // Writing to a Vec cannot fail.
+            let _ = writeln!(
+                self.out,
+                "{OMITTED}: {} header lines over the {MAX_HEADERS_LEN}-byte cap",
+                self.budget.omitted
+            );
+        }
+        // Only text was written: checked once here rather than per line.
+        String::from_utf8(self.out)
+            .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
+    }
 }
 
 /// Whether `name` (lowercase) is a trace header, never copied.
@@ -130,19 +159,23 @@ fn kept_len(value: &[u8]) -> usize {
 
 /// Appends `name: value\n` for one header line, replacing what is not UTF-8, and `…` after
 /// a `truncated` value.
-fn push_header_line(out: &mut String, name: &str, value: &[u8], truncated: bool) {
-    out.push_str(name);
-    out.push_str(": ");
-    match std::str::from_utf8(value) {
-        // Header values hold no line breaks (the `http` crates refuse them); a value from
-        // elsewhere that does is not allowed to split the line.
-        Ok(text) if !value.contains(&b'\n') && !value.contains(&b'\r') => out.push_str(text),
-        _ => out.push_str(&String::from_utf8_lossy(value).replace(['\r', '\n'], " ")),
+fn push_header_line(out: &mut Vec<u8>, name: &str, value: &[u8], truncated: bool) {
+    out.reserve(name.len() + value.len() + 2 + TRUNCATED.len() + 1);
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b": ");
+    // Header values hold no line breaks (the `http` crates refuse them); a value from
+    // elsewhere that does is not allowed to split the line.
+    let one_line = !value.contains(&b'\n') && !value.contains(&b'\r');
+    if one_line && (value.is_ascii() || std::str::from_utf8(value).is_ok()) {
+        out.extend_from_slice(value);
+    } else {
+        let text = String::from_utf8_lossy(value).replace(['\r', '\n'], " ");
+        out.extend_from_slice(text.as_bytes());
     }
     if truncated {
-        out.push_str(TRUNCATED);
+        out.extend_from_slice(TRUNCATED.as_bytes());
     }
-    out.push('\n');
+    out.push(b'\n');
 }
 
 #[cfg(test)]
@@ -188,5 +221,34 @@ mod tests {
             usize::MAX
         );
         assert!(note.len() <= OMITTED_LINE_LEN);
+    }
+
+    #[test]
+    fn the_copy_is_made_in_the_pass_that_picks_the_known_headers() {
+        use crate::http::header_carrier::HeaderCarrier;
+        use crate::http::request_headers::KnownHeaders;
+
+        let mut headers = http::HeaderMap::new();
+        headers.append("host", http::HeaderValue::from_static("shop.example"));
+        headers.append(
+            "traceparent",
+            http::HeaderValue::from_static(
+                "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            ),
+        );
+        headers.append(
+            "x-bytes",
+            http::HeaderValue::from_bytes(b"caf\xe9").unwrap(),
+        );
+        headers.append("baggage", http::HeaderValue::from_static("k=v"));
+        headers.append("accept", http::HeaderValue::from_static("*/*"));
+        let carrier = HeaderCarrier(&headers);
+        let known = KnownHeaders::collect(&carrier, true);
+        assert_eq!(known.host, Some("shop.example"));
+        assert_eq!(
+            known.copy.map(HeaderCopy::finish).as_deref(),
+            Some("host: shop.example\nx-bytes: caf\u{fffd}\naccept: */*\n")
+        );
+        assert!(KnownHeaders::collect(&carrier, false).copy.is_none());
     }
 }

@@ -1,13 +1,13 @@
 //! The request headers as the lifecycle reads them: in one pass, for the headers it needs.
 //!
 //! The trace headers, `Host`, `User-Agent` and `Content-Length` are picked out while walking the header
-//! lines once, instead of one hashed lookup each, and the size of the copy Sentry's
-//! request data is made from is counted on the way (see [`header_copy`](crate::http::header_copy)).
+//! lines once, instead of one hashed lookup each, and the copy Sentry's request data is
+//! made from is written on the way (see [`header_copy`](crate::http::header_copy)).
 
 use opentelemetry::propagation::Extractor;
 
 use crate::codecs::header_lines::{HeaderSource, INLINE_LINES, Lines, get_all};
-use crate::http::header_copy::CopyBudget;
+use crate::http::header_copy::HeaderCopy;
 use crate::names::{BAGGAGE_HEADER, SENTRY_TRACE_HEADER, TRACEPARENT_HEADER, TRACESTATE_HEADER};
 
 /// The request headers, read by the codecs (every line) and copied for Sentry's request
@@ -33,8 +33,8 @@ pub(crate) struct KnownHeaders<'a> {
     pub(crate) user_agent: Option<&'a str>,
     /// The first `Content-Length` line, for the request body size metric.
     pub(crate) content_length: Option<&'a str>,
-    /// What Sentry's request data copies of the lines.
-    pub(crate) copy: CopyBudget,
+    /// The copy of the lines Sentry's request data is made from, when asked for.
+    pub(crate) copy: Option<HeaderCopy>,
 }
 
 /// The first lines of one header; `overflowed` when there were more than fit.
@@ -58,7 +58,9 @@ impl<'a> Picked<'a> {
 }
 
 impl<'a> KnownHeaders<'a> {
-    pub(crate) fn collect(headers: &'a dyn RequestHeaders) -> Self {
+    /// Picks out the headers in one pass over `headers`, copying them for Sentry's
+    /// request data on the way when `copy`.
+    pub(crate) fn collect(headers: &'a dyn RequestHeaders, copy: bool) -> Self {
         let mut known = KnownHeaders {
             headers,
             traceparent: Picked::default(),
@@ -68,28 +70,28 @@ impl<'a> KnownHeaders<'a> {
             host: None,
             user_agent: None,
             content_length: None,
-            copy: CopyBudget::default(),
+            copy: copy.then(HeaderCopy::new),
         };
         headers.visit_lines(&mut |name, value| {
-            known.copy.admit(name, value);
+            // Each name compared once: the trace headers are picked and never copied, the
+            // others copied, and three of them read.
             let picked = match name {
                 TRACEPARENT_HEADER => &mut known.traceparent,
                 TRACESTATE_HEADER => &mut known.tracestate,
                 BAGGAGE_HEADER => &mut known.baggage,
                 SENTRY_TRACE_HEADER => &mut known.sentry_trace,
-                "host" => {
-                    known.host.get_or_insert(text(value));
+                _ => {
+                    if let Some(copy) = &mut known.copy {
+                        copy.push_other(name, value);
+                    }
+                    match name {
+                        "host" => known.host.get_or_insert(text(value)),
+                        "user-agent" => known.user_agent.get_or_insert(text(value)),
+                        "content-length" => known.content_length.get_or_insert(text(value)),
+                        _ => return,
+                    };
                     return;
                 }
-                "user-agent" => {
-                    known.user_agent.get_or_insert(text(value));
-                    return;
-                }
-                "content-length" => {
-                    known.content_length.get_or_insert(text(value));
-                    return;
-                }
-                _ => return,
             };
             picked.push(text(value));
         });

@@ -18,8 +18,7 @@
 //! reads the request body), `http.server.response.body.size` as the bytes the body sent.
 
 use std::borrow::Cow;
-use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 
 use opentelemetry::{KeyValue, StringValue};
@@ -37,9 +36,6 @@ use crate::metrics::instruments::{HttpMetrics, Instruments};
 /// Attributes a server request's duration can carry.
 const MAX_ATTRIBUTES: usize = 7;
 
-/// No gRPC status code (yet).
-const NO_CODE: u8 = u8::MAX;
-
 /// A started request's clock and the attributes its duration is recorded with.
 pub(crate) struct ServerTimer {
     instruments: Arc<Instruments>,
@@ -50,15 +46,13 @@ pub(crate) struct ServerTimer {
     method: StringValue,
     /// A gRPC call's `rpc.method` (`_OTHER` when its path names none); `None` for HTTP.
     rpc: Option<StringValue>,
-    /// The call's status code, once known; [`NO_CODE`] before.
-    grpc_code: AtomicU8,
+    /// The call's status code, once known.
+    grpc_code: Option<GrpcCode>,
     scheme: &'static str,
     version: &'static str,
     route: Option<StringValue>,
-    /// The `error.type` the span was last given, when the request failed. A lock, not a
-    /// cell: a request's scope moves between threads and is shared by reference while its
-    /// failure is reported; it is taken only on failures.
-    error_type: Mutex<Option<Cow<'static, str>>>,
+    /// The `error.type` the span was last given, when the request failed.
+    error_type: Option<Cow<'static, str>>,
     /// The request's count in `http.server.active_requests`, when opted in: taken back
     /// when the timer records or is dropped. Boxed: one allocation for those who opt in,
     /// rather than its attributes inline in every request's future and body.
@@ -96,11 +90,11 @@ impl ServerTimer {
             body_sizes: metrics.body_sizes,
             method,
             rpc,
-            grpc_code: AtomicU8::new(NO_CODE),
+            grpc_code: None,
             scheme,
             version,
             route,
-            error_type: Mutex::new(None),
+            error_type: None,
             _active: active,
         })
     }
@@ -116,17 +110,13 @@ impl ServerTimer {
     }
 
     /// Remembers a gRPC call's status code.
-    pub(crate) fn set_grpc_code(&self, code: GrpcCode) {
-        if let Ok(number) = u8::try_from(code.number()) {
-            self.grpc_code.store(number, Ordering::Relaxed);
-        }
+    pub(crate) fn set_grpc_code(&mut self, code: GrpcCode) {
+        self.grpc_code = Some(code);
     }
 
     /// Remembers the `error.type` the span was given; the last one stands, as on the span.
-    pub(crate) fn set_error_type(&self, error_type: Cow<'static, str>) {
-        if let Ok(mut slot) = self.error_type.lock() {
-            *slot = Some(error_type);
-        }
+    pub(crate) fn set_error_type(&mut self, error_type: Cow<'static, str>) {
+        self.error_type = Some(error_type);
     }
 
     /// Records the duration now, with the response's `status` when one was sent and
@@ -140,15 +130,9 @@ impl ServerTimer {
         response_body_size: Option<u64>,
     ) {
         let elapsed = self.started.elapsed().as_secs_f64();
-        let error_type = self
-            .error_type
-            .into_inner()
-            .ok()
-            .flatten()
-            .or(fallback_error.map(Cow::Borrowed));
+        let error_type = self.error_type.or(fallback_error.map(Cow::Borrowed));
         if let Some(rpc) = self.rpc {
-            let code = GrpcCode::from_number(i32::from(self.grpc_code.into_inner()));
-            record_rpc(&self.instruments, elapsed, rpc, code, error_type);
+            record_rpc(&self.instruments, elapsed, rpc, self.grpc_code, error_type);
             return;
         }
         // A fixed array sliced to the attributes present: no allocation. The filler is

@@ -17,6 +17,7 @@ use crate::grpc::grpc_request;
 use crate::grpc::grpc_status::{self, GrpcCode, GrpcStatus};
 use crate::http::header_carrier::ReadHeaders;
 use crate::http::header_injector::HeaderInjector;
+use crate::metrics::server_duration::ServerTimer;
 use crate::names::CONTENT_TYPE_HEADER;
 use crate::server::failure_report::Failure;
 use crate::server::request::ServerRequest;
@@ -76,9 +77,7 @@ impl ServerRequest {
     /// A request read as a gRPC call whose answer is not one: named and routed as HTTP.
     fn read_as_http(&mut self) {
         self.rpc = None;
-        if let Some(timer) = &mut self.scope.timer {
-            timer.clear_rpc();
-        }
+        self.scope.with_timer(ServerTimer::clear_rpc);
         match self.http_route.take() {
             Some(route) => self.set_route(route.as_str()),
             None => self
@@ -183,7 +182,5 @@ fn settle(
 /// Records a call's status `code` on its span and for its duration metric.
 pub(crate) fn record_code(scope: &RequestScope, code: GrpcCode) {
     grpc_status::record_status(&scope.cx.span(), code);
-    if let Some(timer) = &scope.timer {
-        timer.set_grpc_code(code);
-    }
+    scope.with_timer(|timer| timer.set_grpc_code(code));
 }

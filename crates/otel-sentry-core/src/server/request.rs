@@ -102,9 +102,8 @@ impl ServerRequest {
         if let Some(stamp) = RequestState::stamp_of(&self.scope.cx) {
             let _ = stamp.route.set(route.clone());
         }
-        if let Some(timer) = &mut self.scope.timer {
-            timer.set_route(route.clone());
-        }
+        self.scope
+            .with_timer(|timer| timer.set_route(route.clone()));
         self.route = Some(route);
     }
 

@@ -14,15 +14,14 @@ use crate::metrics::server_duration::ServerTimer;
 use crate::server::config::CorrelationConfig;
 use crate::server::failure_report::{self, Failure};
 use crate::server::panic::CaughtPanic;
+use crate::server::request_state::RequestState;
 
-/// A request's configuration, context and hub.
+/// A request's configuration, context and hub; its duration clock is in the context's
+/// [`RequestState`].
 pub(crate) struct RequestScope {
     pub(crate) config: Arc<CorrelationConfig>,
     pub(crate) cx: Context,
     pub(crate) hub: Option<Arc<Hub>>,
-    /// The clock of `http.server.request.duration`; `None` when metrics are off or the
-    /// duration was recorded.
-    pub(crate) timer: Option<ServerTimer>,
 }
 
 impl RequestScope {
@@ -39,28 +38,35 @@ impl RequestScope {
 
     /// Reports `failure` of the request once; see [`failure_report`].
     pub(crate) fn report(&self, failure: Failure<'_>) -> Option<Uuid> {
-        let (event_id, error_type) = failure_report::report(
-            &self.config,
-            self.hub.as_ref(),
-            &self.cx,
-            failure,
-            self.timer.is_some(),
-        );
-        if let (Some(timer), Some(error_type)) = (&self.timer, error_type) {
-            timer.set_error_type(error_type);
+        let timed = RequestState::timer_of(&self.cx).is_some();
+        let (event_id, error_type) =
+            failure_report::report(&self.config, self.hub.as_ref(), &self.cx, failure, timed);
+        if let Some(error_type) = error_type {
+            self.with_timer(|timer| timer.set_error_type(error_type));
         }
         event_id
+    }
+
+    /// Runs `f` on the request's duration clock, unless metrics are off or the duration
+    /// was recorded.
+    pub(crate) fn with_timer(&self, f: impl FnOnce(&mut ServerTimer)) {
+        if let Some(mut timer) = RequestState::timer_of(&self.cx)
+            && let Some(timer) = timer.as_mut()
+        {
+            f(timer);
+        }
     }
 
     /// Records the request's duration, once, as its span ends: with the response's
     /// `status` and the bytes its body sent when one was sent, and `fallback_error` as
     /// `error.type` when no failure was reported (a client disconnect).
     pub(crate) fn record_duration(
-        &mut self,
+        &self,
         response: Option<(u16, u64)>,
         fallback_error: Option<&'static str>,
     ) {
-        if let Some(timer) = self.timer.take() {
+        let timer = RequestState::timer_of(&self.cx).and_then(|mut timer| timer.take());
+        if let Some(timer) = timer {
             let (status, sent) = response.unzip();
             timer.record(status, fallback_error, sent);
         }
@@ -72,7 +78,6 @@ impl RequestScope {
             config: Arc::clone(&self.config),
             cx: mem::take(&mut self.cx),
             hub: self.hub.take(),
-            timer: self.timer.take(),
         }
     }
 }

@@ -1,26 +1,32 @@
 //! What a server request keeps in its OpenTelemetry `Context`, as one value (each value
 //! costs the context a new map, three allocations per request), and everything that finds
 //! it there: the downstream calls recording their reports, the handler's declarations about
-//! its failure, the request hub's event processor.
+//! its failure, the request hub's event processor, the request's duration clock.
+//!
+//! The stamp and the clock live here rather than in the request's future and body: those
+//! are moved by value at every step of a framework's future chain, this is allocated once.
 
-use std::sync::OnceLock;
+use std::sync::{Mutex, MutexGuard};
 
 use opentelemetry::Context;
 
 use sentry_core::types::Uuid;
 
 use crate::dedup::downstream_report::{DownstreamReport, RequestCorrelation};
+use crate::metrics::server_duration::ServerTimer;
 use crate::sentry::binding::RequestStamp;
 
 /// A server request's value in its `Context`, reached by the request itself, by the
 /// downstream calls made inside it, and by the request hub's event processor.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(crate) struct RequestState {
     /// The downstream calls' reports; see [`downstream_report`](crate::dedup::downstream_report).
     pub(crate) correlation: RequestCorrelation,
-    /// What the request hub stamps on events: set once the server span exists, and only
-    /// when Sentry has a client.
-    pub(crate) stamp: OnceLock<RequestStamp>,
+    /// What the request hub stamps on events; only when Sentry has a client.
+    pub(crate) stamp: Option<RequestStamp>,
+    /// The clock of the request's duration metric; `None` when metrics are off or the
+    /// duration was recorded. A lock: the state is shared by every clone of the `Context`.
+    pub(crate) timer: Mutex<Option<ServerTimer>>,
 }
 
 impl RequestState {
@@ -31,7 +37,18 @@ impl RequestState {
 
     /// The stamp of the server request `cx` belongs to, if Sentry has a client.
     pub(crate) fn stamp_of(cx: &Context) -> Option<&RequestStamp> {
-        Self::of(cx)?.stamp.get()
+        Self::of(cx)?.stamp.as_ref()
+    }
+
+    /// The duration clock of the server request `cx` belongs to, locked; `None` when
+    /// metrics are off or the duration was recorded.
+    pub(crate) fn timer_of(cx: &Context) -> Option<MutexGuard<'_, Option<ServerTimer>>> {
+        let timer = Self::of(cx)?
+            .timer
+            .lock()
+            // A panic while it was held cannot leave the clock half-written.
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        timer.is_some().then_some(timer)
     }
 }
 

@@ -3,14 +3,13 @@
 //! span's ids and the request's data.
 
 use std::net::IpAddr;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use opentelemetry::trace::{SpanId, TraceContextExt};
 use opentelemetry::{Context, StringValue};
-use sentry_core::Hub;
 
 use crate::grpc::grpc_request;
-use crate::http::header_copy;
+use crate::http::header_copy::HeaderCopy;
 use crate::http::http_method::RecordedMethod;
 use crate::http::interned_names::RouteNames;
 use crate::http::request_headers::KnownHeaders;
@@ -33,7 +32,16 @@ impl ServerRequest {
     /// Starts a request under `config`: extracts its trace context (unless the caller is
     /// not trusted), starts the server span and binds a Sentry hub to it.
     pub fn start(config: &Arc<CorrelationConfig>, request: &RequestView<'_>) -> ServerRequest {
-        let known = KnownHeaders::collect(request.headers);
+        // A Sentry layer outside this one started a transaction: its trace is continued
+        // when the request continued none, and its hub is the request hub's parent.
+        let outer = sentry_transaction::outer(config);
+        let parent_hub = match &outer {
+            Some(outer) => Arc::clone(&outer.hub),
+            None => config.parent_hub(),
+        };
+        let client = parent_hub.client();
+        // Sentry's request data copies the headers only when there is a client to send it.
+        let known = KnownHeaders::collect(request.headers, client.is_some());
         let incoming = IncomingTrace::from_source(&known);
         let origin = config.trusted_proxies.origin(request.peer, request.headers);
         let trusted = config.inbound_trust.trusts(origin.client);
@@ -88,9 +96,6 @@ impl ServerRequest {
                 incoming.parent.map(|parent| parent.span_context),
             )
         };
-        // A Sentry layer outside this one started a transaction: its trace is continued
-        // when the request continued none, and its hub is the request hub's parent.
-        let outer = sentry_transaction::outer(config);
         let continued = match &outer {
             Some(outer) => outer.parent(
                 continued,
@@ -101,8 +106,6 @@ impl ServerRequest {
         let parent_span_id = Some(continued.span().span_context())
             .filter(|parent| parent.is_valid())
             .map(|parent| parent.span_id());
-        // Downstream calls record their reports there, the request hub finds its stamp.
-        let parent_cx = continued.with_value(RequestState::default());
         let attributes = StartAttributes {
             name,
             method: &method,
@@ -121,48 +124,55 @@ impl ServerRequest {
         let rpc = grpc
             .as_ref()
             .map(|rpc| grpc_server_span::call_name(rpc.as_ref(), &path));
-        let cx = match &grpc {
-            Some(grpc) => grpc_server_span::start(config, &parent_cx, grpc.as_ref(), attributes),
-            None => server_span::start(config, &parent_cx, attributes),
+        let with_span = match &grpc {
+            Some(grpc) => grpc_server_span::start(config, &continued, grpc.as_ref(), attributes),
+            None => server_span::start(config, &continued, attributes),
         };
-
-        let hub = bind_sentry(
-            config,
-            outer.map(|outer| outer.hub),
-            &parent_cx,
-            &cx,
-            SentryRequest {
-                known: &known,
-                request,
-                parent_span_id,
-                // Sentry's transaction: the route, or a gRPC call's method.
-                route: route.as_ref().or(rpc.as_ref()),
-                method: &method,
-                scheme,
-                server: server.as_ref(),
-                path: &path,
-                query,
-                client: origin.client,
-                grpc: grpc.is_some(),
-            },
+        let timer = ServerTimer::start(
+            &config.metrics,
+            method.attribute(),
+            scheme,
+            request.version.protocol_version(),
+            route.clone(),
+            known.content_length,
+            grpc.as_ref().map(|rpc| match rpc {
+                Some(rpc) => rpc.full.clone(),
+                None => StringValue::from(RPC_OTHER_METHOD),
+            }),
         );
+
+        let stamp = client.map(|client| {
+            stamp(
+                config,
+                &with_span,
+                SentryRequest {
+                    known,
+                    parent_span_id,
+                    // Sentry's transaction: the route, or a gRPC call's method.
+                    route: route.as_ref().or(rpc.as_ref()),
+                    method: &method,
+                    scheme,
+                    server: server.as_ref(),
+                    path: &path,
+                    query,
+                    client: origin.client,
+                    grpc: grpc.is_some(),
+                    send_default_pii: client.options().send_default_pii,
+                },
+            )
+        });
+        // Downstream calls record their reports there, the request hub finds its stamp.
+        let cx = with_span.with_value(RequestState {
+            stamp,
+            timer: Mutex::new(timer),
+            ..RequestState::default()
+        });
+        let hub = request_hub(&parent_hub, cx.clone());
         ServerRequest {
             scope: RequestScope {
                 config: Arc::clone(config),
                 cx,
                 hub,
-                timer: ServerTimer::start(
-                    &config.metrics,
-                    method.attribute(),
-                    scheme,
-                    request.version.protocol_version(),
-                    route.clone(),
-                    known.content_length,
-                    grpc.as_ref().map(|rpc| match rpc {
-                        Some(rpc) => rpc.full.clone(),
-                        None => StringValue::from(RPC_OTHER_METHOD),
-                    }),
-                ),
             },
             method,
             route,
@@ -177,8 +187,7 @@ impl ServerRequest {
 
 /// What the request hub's stamp is made of.
 struct SentryRequest<'a, 'h> {
-    known: &'a KnownHeaders<'h>,
-    request: &'a RequestView<'h>,
+    known: KnownHeaders<'h>,
     parent_span_id: Option<SpanId>,
     route: Option<&'a StringValue>,
     method: &'a RecordedMethod,
@@ -188,25 +197,15 @@ struct SentryRequest<'a, 'h> {
     query: Option<StringValue>,
     client: Option<IpAddr>,
     grpc: bool,
+    send_default_pii: bool,
 }
 
-/// The request's Sentry hub, whose events carry the stamp of the span `cx` holds (stored in
-/// the request state of `parent_cx`), derived from `outer_hub` (an outer Sentry layer's)
-/// or else the configured one; `None` when the parent hub has no client.
-fn bind_sentry(
-    config: &CorrelationConfig,
-    outer_hub: Option<Arc<Hub>>,
-    parent_cx: &Context,
-    cx: &Context,
-    parts: SentryRequest<'_, '_>,
-) -> Option<Arc<Hub>> {
-    let parent_hub = outer_hub.unwrap_or_else(|| config.parent_hub());
-    let client = parent_hub.client()?;
-    let state = RequestState::of(parent_cx)?;
+/// What the request hub stamps on events: the ids of the span `cx` holds and the
+/// request's data.
+fn stamp(config: &CorrelationConfig, cx: &Context, parts: SentryRequest<'_, '_>) -> RequestStamp {
     let span = cx.span();
     let ids = span.span_context();
-    let headers = header_copy::copy(parts.request.headers, parts.known.copy);
-    let stamp = RequestStamp {
+    RequestStamp {
         trace_id: ids.trace_id(),
         span_id: ids.span_id(),
         parent_span_id: parts.parent_span_id,
@@ -226,14 +225,11 @@ fn bind_sentry(
                 .filter(|port| Some(*port) != default_port(parts.scheme)),
             path: parts.path.clone(),
             query: parts.query,
-            headers,
+            headers: parts.known.copy.map(HeaderCopy::finish).unwrap_or_default(),
             client: parts.client,
-            send_default_pii: client.options().send_default_pii,
+            send_default_pii: parts.send_default_pii,
         },
         fingerprint_by_trace: config.fingerprint_by_trace,
         captured: Default::default(),
-    };
-    // Just created: nothing set it before.
-    let _ = state.stamp.set(stamp);
-    request_hub(&parent_hub, parent_cx.clone())
+    }
 }
