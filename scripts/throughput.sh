@@ -9,7 +9,8 @@
 # round after round, with the order rotated each round, so a slow spell of the machine
 # falls on all of them. Each run is a 1 s warm-up and a measured wrk run.
 # Prints requests per second, each stack's median over the rounds, and the medians' ratio
-# to bare.
+# to bare; then the server's CPU time per request (user + system, from /proc, over the
+# measured run), its median and ratio to bare.
 #
 # Bounded: ROUNDS x stacks x paths x (SECONDS + 1) seconds; about 4 minutes by default.
 #   THROUGHPUT_SECONDS (5)      one measured run
@@ -70,7 +71,12 @@ address_of() {
   exit 1
 }
 
-# Requests per second of one wrk run; fails when any response was not the expected one.
+# CPU time a process has used, in clock ticks (user + system).
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+TICKS_PER_SECOND=$(getconf CLK_TCK)
+
+# Requests per second of one wrk run, and the number of requests; fails when any response
+# was not the expected one.
 measure() {
   local url=$1 seconds=$2 expected=$3 output
   output=$(wrk -t1 -c"$CONNECTIONS" -d"${seconds}s" -H "$TRACEPARENT" "$url")
@@ -83,7 +89,7 @@ measure() {
     log "socket errors from $url: $output"
     exit 1
   fi
-  awk '/^Requests\/sec:/ { print $2 }' <<<"$output"
+  awk '/^Requests\/sec:/ { rps = $2 } / requests in / { n = $1 } END { print rps, n }' <<<"$output"
 }
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
@@ -92,9 +98,11 @@ log "$ROUNDS rounds of ${SECONDS_PER_RUN}s per stack and path, $CONNECTIONS conn
 printf '%-8s %-9s %-12s %s\n' framework path stack "requests/s (each round)  median  ratio to bare"
 for framework in $FRAMEWORKS; do
   declare -A ADDRESS=()
+  declare -A PID_OF=()
   for stack in "${STACKS[@]}"; do
     "$SERVER" "$framework-$stack" >"$WORK/$framework-$stack.out" 2>"$WORK/$framework-$stack.err" &
     PIDS+=($!)
+    PID_OF[$stack]=$!
   done
   for stack in "${STACKS[@]}"; do
     ADDRESS[$stack]=$(address_of "$framework-$stack")
@@ -103,14 +111,19 @@ for framework in $FRAMEWORKS; do
     expected=2xx
     [ "$path" = /pay ] && expected=5xx
     declare -A RESULTS=()
+    declare -A CPU=()
     for round in $(seq "$ROUNDS"); do
       # Rotate the order: each stack goes first, second and third in turn.
       for i in "${!STACKS[@]}"; do
         stack=${STACKS[$(((i + round) % ${#STACKS[@]}))]}
         url="http://${ADDRESS[$stack]}$path"
         measure "$url" 1 "$expected" >/dev/null
-        rps=$(measure "$url" "$SECONDS_PER_RUN" "$expected")
+        before=$(cpu_ticks "${PID_OF[$stack]}")
+        read -r rps requests < <(measure "$url" "$SECONDS_PER_RUN" "$expected")
+        after=$(cpu_ticks "${PID_OF[$stack]}")
         RESULTS[$stack]="${RESULTS[$stack]:-} $rps"
+        # Microseconds of server CPU per request.
+        CPU[$stack]="${CPU[$stack]:-} $(awk -v t=$((after - before)) -v hz="$TICKS_PER_SECOND" -v n="$requests" 'BEGIN { printf "%.2f", t * 1e6 / hz / n }')"
       done
     done
     bare=$(tr ' ' '\n' <<<"${RESULTS[bare]}" | grep . | median)
@@ -119,10 +132,16 @@ for framework in $FRAMEWORKS; do
       printf '%-8s %-9s %-12s %s  %.0f  %.2f\n' "$framework" "$path" "$stack" \
         "${RESULTS[$stack]# }" "$med" "$(awk -v a="$med" -v b="$bare" 'BEGIN { print a / b }')"
     done
-    unset RESULTS
+    bare_cpu=$(tr ' ' '\n' <<<"${CPU[bare]}" | grep . | median)
+    for stack in "${STACKS[@]}"; do
+      med=$(tr ' ' '\n' <<<"${CPU[$stack]}" | grep . | median)
+      printf '%-8s %-9s %-12s %s  %.2f  %.2f\n' "$framework" "$path" "$stack" \
+        "server CPU µs/request:${CPU[$stack]}" "$med" "$(awk -v a="$med" -v b="$bare_cpu" 'BEGIN { print a / b }')"
+    done
+    unset RESULTS CPU
   done
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   PIDS=()
-  unset ADDRESS
+  unset ADDRESS PID_OF
 done
