@@ -69,20 +69,13 @@ const PAIRS: [[u8; 2]; 256] = {
 #[inline]
 pub(crate) fn encode(value: u128, out: &mut [u8]) {
     debug_assert!(out.len() <= 32);
-    let bytes = value.to_le_bytes();
-    // From the least significant end, two digits per byte; an odd count leaves one digit,
-    // the low one of its byte, at the front.
-    for (chunk, &byte) in out.rchunks_mut(2).zip(bytes.iter()) {
-        let pair = PAIRS[usize::from(byte)];
-        match chunk {
-            [high, low] => {
-                *high = pair[0];
-                *low = pair[1];
-            }
-            [low] => *low = pair[1],
-            _ => {}
-        }
+    // All 32 digits, two per byte with constant bounds, then the low ones copied out.
+    let mut digits = [0u8; 32];
+    for (pair, &byte) in digits.chunks_exact_mut(2).zip(value.to_be_bytes().iter()) {
+        pair.copy_from_slice(&PAIRS[usize::from(byte)]);
     }
+    let width = out.len().min(32);
+    out[..width].copy_from_slice(&digits[32 - width..]);
 }
 
 /// The low `digits` (at most 32) hex digits of `value` as a string, in one exact

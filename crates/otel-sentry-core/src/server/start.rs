@@ -41,7 +41,7 @@ impl ServerRequest {
         };
         let client = parent_hub.client();
         // Sentry's request data copies the headers only when there is a client to send it.
-        let known = KnownHeaders::collect(request.headers, client.is_some());
+        let mut known = KnownHeaders::collect(request.headers, client.is_some());
         let incoming = IncomingTrace::from_source(&known);
         let origin = config.trusted_proxies.origin(request.peer, request.headers);
         let trusted = config.inbound_trust.trusts(origin.client);
@@ -146,7 +146,7 @@ impl ServerRequest {
                 config,
                 &with_span,
                 SentryRequest {
-                    known,
+                    headers: known.copy.take(),
                     parent_span_id,
                     // Sentry's transaction: the route, or a gRPC call's method.
                     route: route.as_ref().or(rpc.as_ref()),
@@ -186,8 +186,9 @@ impl ServerRequest {
 }
 
 /// What the request hub's stamp is made of.
-struct SentryRequest<'a, 'h> {
-    known: KnownHeaders<'h>,
+struct SentryRequest<'a> {
+    /// The copy of the request headers, made while they were read.
+    headers: Option<HeaderCopy>,
     parent_span_id: Option<SpanId>,
     route: Option<&'a StringValue>,
     method: &'a RecordedMethod,
@@ -202,7 +203,7 @@ struct SentryRequest<'a, 'h> {
 
 /// What the request hub stamps on events: the ids of the span `cx` holds and the
 /// request's data.
-fn stamp(config: &CorrelationConfig, cx: &Context, parts: SentryRequest<'_, '_>) -> RequestStamp {
+fn stamp(config: &CorrelationConfig, cx: &Context, parts: SentryRequest<'_>) -> RequestStamp {
     let span = cx.span();
     let ids = span.span_context();
     RequestStamp {
@@ -225,7 +226,7 @@ fn stamp(config: &CorrelationConfig, cx: &Context, parts: SentryRequest<'_, '_>)
                 .filter(|port| Some(*port) != default_port(parts.scheme)),
             path: parts.path.clone(),
             query: parts.query,
-            headers: parts.known.copy.map(HeaderCopy::finish).unwrap_or_default(),
+            headers: parts.headers.map(HeaderCopy::finish).unwrap_or_default(),
             client: parts.client,
             send_default_pii: parts.send_default_pii,
         },
