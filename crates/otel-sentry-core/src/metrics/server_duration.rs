@@ -135,27 +135,32 @@ impl ServerTimer {
             record_rpc(&self.instruments, elapsed, rpc, self.grpc_code, error_type);
             return;
         }
-        // A fixed array sliced to the attributes present: no allocation. The filler is
-        // never read past `len`.
-        let mut attributes: [KeyValue; MAX_ATTRIBUTES] =
-            std::array::from_fn(|_| KeyValue::new(NETWORK_PROTOCOL_NAME, "http"));
-        attributes[0] = KeyValue::new(HTTP_REQUEST_METHOD, self.method);
-        attributes[1] = KeyValue::new(URL_SCHEME, self.scheme);
-        attributes[2] = KeyValue::new(NETWORK_PROTOCOL_NAME, "http");
-        attributes[3] = KeyValue::new(NETWORK_PROTOCOL_VERSION, self.version);
-        let mut len = 4;
-        if let Some(status) = status {
-            attributes[len] = KeyValue::new(HTTP_RESPONSE_STATUS_CODE, i64::from(status));
-            len += 1;
-        }
-        if let Some(route) = self.route {
-            attributes[len] = KeyValue::new(HTTP_ROUTE, route);
-            len += 1;
-        }
-        if let Some(error_type) = error_type {
-            attributes[len] = KeyValue::new(ERROR_TYPE, error_type);
-            len += 1;
-        }
+        // A fixed array sliced to the attributes present: no allocation. Made in one
+        // expression, the optional ones packed after the fixed four, so that no element is
+        // overwritten (each overwrite drops one); the filler is never read past `len`.
+        let status =
+            status.map(|status| KeyValue::new(HTTP_RESPONSE_STATUS_CODE, i64::from(status)));
+        let route = self.route.map(|route| KeyValue::new(HTTP_ROUTE, route));
+        let error_type = error_type.map(|error_type| KeyValue::new(ERROR_TYPE, error_type));
+        let len = 4
+            + usize::from(status.is_some())
+            + usize::from(route.is_some())
+            + usize::from(error_type.is_some());
+        let mut optional = [status, route, error_type].into_iter().flatten();
+        let mut next = || {
+            optional
+                .next()
+                .unwrap_or_else(|| KeyValue::new(NETWORK_PROTOCOL_NAME, "http"))
+        };
+        let attributes: [KeyValue; MAX_ATTRIBUTES] = [
+            KeyValue::new(HTTP_REQUEST_METHOD, self.method),
+            KeyValue::new(URL_SCHEME, self.scheme),
+            KeyValue::new(NETWORK_PROTOCOL_NAME, "http"),
+            KeyValue::new(NETWORK_PROTOCOL_VERSION, self.version),
+            next(),
+            next(),
+            next(),
+        ];
         let attributes = &attributes[..len];
         self.instruments.server_duration.record(elapsed, attributes);
         if self.body_sizes {
