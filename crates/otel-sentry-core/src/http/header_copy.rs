@@ -40,8 +40,8 @@ const OMITTED: &str = "(omitted)";
 #[cfg(test)]
 const OMITTED_LINE_LEN: usize = 96;
 
-/// Which lines the copy keeps and how long it gets; the sizing pass and the copy run the
-/// same budget, so they agree.
+/// Which lines the copy keeps and how long it gets, counted line by line as the copy is
+/// written.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct CopyBudget {
     len: usize,
@@ -81,7 +81,8 @@ impl CopyBudget {
         Some(kept)
     }
 
-    /// The capacity the copy needs (exact for UTF-8 values without line breaks).
+    /// The length of the copy so far (exact for UTF-8 values without line breaks), with room
+    /// for the `(omitted)` line: what the caps bound.
     #[cfg(test)]
     fn copy_len(&self) -> usize {
         self.len
