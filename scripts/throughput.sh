@@ -94,6 +94,20 @@ measure() {
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
+# One line per stack of the current framework and path: the rounds' figures in table $1
+# (an associative array by stack) after label $2, their median printed with format $3, and
+# its ratio to bare's median.
+print_medians() {
+  local -n figures=$1
+  local label=$2 format=$3 bare med stack
+  bare=$(tr ' ' '\n' <<<"${figures[bare]}" | grep . | median)
+  for stack in "${STACKS[@]}"; do
+    med=$(tr ' ' '\n' <<<"${figures[$stack]}" | grep . | median)
+    printf "%-8s %-9s %-12s %s  $format  %.2f\n" "$framework" "$path" "$stack" \
+      "$label${figures[$stack]# }" "$med" "$(awk -v a="$med" -v b="$bare" 'BEGIN { print a / b }')"
+  done
+}
+
 log "$ROUNDS rounds of ${SECONDS_PER_RUN}s per stack and path, $CONNECTIONS connections, $(nproc) cores"
 printf '%-8s %-9s %-12s %s\n' framework path stack "requests/s (each round)  median  ratio to bare"
 for framework in $FRAMEWORKS; do
@@ -126,18 +140,8 @@ for framework in $FRAMEWORKS; do
         CPU[$stack]="${CPU[$stack]:-} $(awk -v t=$((after - before)) -v hz="$TICKS_PER_SECOND" -v n="$requests" 'BEGIN { printf "%.2f", t * 1e6 / hz / n }')"
       done
     done
-    bare=$(tr ' ' '\n' <<<"${RESULTS[bare]}" | grep . | median)
-    for stack in "${STACKS[@]}"; do
-      med=$(tr ' ' '\n' <<<"${RESULTS[$stack]}" | grep . | median)
-      printf '%-8s %-9s %-12s %s  %.0f  %.2f\n' "$framework" "$path" "$stack" \
-        "${RESULTS[$stack]# }" "$med" "$(awk -v a="$med" -v b="$bare" 'BEGIN { print a / b }')"
-    done
-    bare_cpu=$(tr ' ' '\n' <<<"${CPU[bare]}" | grep . | median)
-    for stack in "${STACKS[@]}"; do
-      med=$(tr ' ' '\n' <<<"${CPU[$stack]}" | grep . | median)
-      printf '%-8s %-9s %-12s %s  %.2f  %.2f\n' "$framework" "$path" "$stack" \
-        "server CPU µs/request:${CPU[$stack]}" "$med" "$(awk -v a="$med" -v b="$bare_cpu" 'BEGIN { print a / b }')"
-    done
+    print_medians RESULTS "" "%.0f"
+    print_medians CPU "server CPU µs/request: " "%.2f"
     unset RESULTS CPU
   done
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
