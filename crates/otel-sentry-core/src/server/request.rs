@@ -25,7 +25,6 @@ use crate::server::panic::CaughtPanic;
 use crate::server::request_scope::RequestScope;
 use crate::server::request_state::RequestState;
 use crate::server::response::ResponseInProgress;
-use crate::server::sentry_transaction;
 use crate::server::server_span;
 
 /// A request whose server span has started and whose Sentry hub is bound.
@@ -44,6 +43,9 @@ pub struct ServerRequest {
     pub(crate) http_route: Option<StringValue>,
     /// Whether the caller is trusted (see [`inbound_trust`](crate::propagation::inbound_trust)).
     pub(crate) trusted: bool,
+    /// Whether the request hub's client starts Sentry transactions (see
+    /// [`sentry_trace_for_inner`](Self::sentry_trace_for_inner)).
+    pub(crate) inner_transactions: bool,
     /// Whether the response or failure was reported; the span is then no longer ours.
     pub(crate) reported: bool,
 }
@@ -75,8 +77,7 @@ impl ServerRequest {
     /// `None` unless the request hub's client starts Sentry transactions
     /// (`traces_sample_rate > 0` or a `traces_sampler`): nothing is written then.
     pub fn sentry_trace_for_inner(&self) -> Option<SentryTrace> {
-        let client = self.scope.hub.as_ref()?.client()?;
-        if !sentry_transaction::traces(&client) {
+        if !self.inner_transactions {
             return None;
         }
         SentryTrace::from_span_context(self.scope.cx.span().span_context())

@@ -11,11 +11,9 @@ use sentry_core::Hub;
 
 use crate::server::request_state::RequestState;
 
-/// A hub for one request, derived from `parent`, whose events carry the stamp of the
-/// request `cx` belongs to (see [`RequestState`]); `None` when `parent` has no client
-/// (nothing would be sent).
-pub(crate) fn request_hub(parent: &Arc<Hub>, cx: Context) -> Option<Arc<Hub>> {
-    parent.client()?;
+/// A hub for one request, derived from `parent` (which has a client: the caller checked),
+/// whose events carry the stamp of the request `cx` belongs to (see [`RequestState`]).
+pub(crate) fn request_hub(parent: &Arc<Hub>, cx: Context) -> Arc<Hub> {
     let hub = Hub::new_from_top(parent);
     // The processor only reads the stamp; a panic cannot leave it half-written.
     let cx = AssertUnwindSafe(cx);
@@ -28,5 +26,5 @@ pub(crate) fn request_hub(parent: &Arc<Hub>, cx: Context) -> Option<Arc<Hub>> {
             None => Some(event),
         })
     });
-    Some(Arc::new(hub))
+    Arc::new(hub)
 }

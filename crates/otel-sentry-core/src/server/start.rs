@@ -141,7 +141,7 @@ impl ServerRequest {
             }),
         );
 
-        let stamp = client.map(|client| {
+        let stamp = client.as_ref().map(|client| {
             stamp(
                 config,
                 &with_span,
@@ -167,7 +167,10 @@ impl ServerRequest {
             timer: Mutex::new(timer),
             ..RequestState::default()
         });
-        let hub = request_hub(&parent_hub, cx.clone());
+        // Without a client nothing would be sent: no hub of the request's own.
+        let hub = client
+            .as_ref()
+            .map(|_| request_hub(&parent_hub, cx.clone()));
         ServerRequest {
             scope: RequestScope {
                 config: Arc::clone(config),
@@ -180,6 +183,7 @@ impl ServerRequest {
             rpc,
             http_route,
             trusted,
+            inner_transactions: client.as_deref().is_some_and(sentry_transaction::traces),
             reported: false,
         }
     }
