@@ -59,7 +59,8 @@ impl CopyBudget {
         self.admit_other(name, value)
     }
 
-    /// Counts one line of a header that is not a trace header, as [`admit`](Self::admit).
+    /// Counts one line of a header that is not a trace header: the length of the value the
+    /// copy keeps, or `None` when the caps leave the line out.
     fn admit_other(&mut self, name: &str, value: &[u8]) -> Option<usize> {
         let kept = kept_len(value);
         let marker = if kept < value.len() {
