@@ -133,7 +133,9 @@ for framework in $FRAMEWORKS; do
         url="http://${ADDRESS[$stack]}$path"
         measure "$url" 1 "$expected" >/dev/null
         before=$(cpu_ticks "${PID_OF[$stack]}")
-        read -r rps requests < <(measure "$url" "$SECONDS_PER_RUN" "$expected")
+        # A failed run ends the script here (a process substitution would hide it).
+        measured=$(measure "$url" "$SECONDS_PER_RUN" "$expected")
+        read -r rps requests <<<"$measured"
         after=$(cpu_ticks "${PID_OF[$stack]}")
         RESULTS[$stack]="${RESULTS[$stack]:-} $rps"
         # Microseconds of server CPU per request.
