@@ -15,13 +15,13 @@ use std::time::Instant;
 use opentelemetry::metrics::Histogram;
 use opentelemetry::{KeyValue, StringValue};
 use opentelemetry_semantic_conventions::attribute::{
-    ERROR_TYPE, HTTP_REQUEST_METHOD, HTTP_RESPONSE_STATUS_CODE, RPC_METHOD,
-    RPC_RESPONSE_STATUS_CODE, RPC_SYSTEM_NAME, SERVER_ADDRESS, SERVER_PORT, URL_SCHEME,
+    ERROR_TYPE, HTTP_REQUEST_METHOD, HTTP_RESPONSE_STATUS_CODE, SERVER_ADDRESS, SERVER_PORT,
+    URL_SCHEME,
 };
 
 use crate::grpc::grpc_status::GrpcCode;
 use crate::metrics::instruments::HttpMetrics;
-use crate::names::GRPC_SYSTEM;
+use crate::metrics::rpc_attributes::rpc_attributes;
 
 /// Attributes a client call's duration can carry.
 const MAX_ATTRIBUTES: usize = 6;
@@ -73,18 +73,7 @@ impl ClientTimer {
     /// `error_type` when the call failed.
     pub(crate) fn record_rpc(self, code: Option<GrpcCode>, error_type: Option<Cow<'static, str>>) {
         let elapsed = self.started.elapsed().as_secs_f64();
-        let mut attributes: [KeyValue; 4] =
-            std::array::from_fn(|_| KeyValue::new(RPC_SYSTEM_NAME, GRPC_SYSTEM));
-        attributes[1] = KeyValue::new(RPC_METHOD, self.method);
-        let mut len = 2;
-        if let Some(code) = code {
-            attributes[len] = KeyValue::new(RPC_RESPONSE_STATUS_CODE, code.name());
-            len += 1;
-        }
-        if let Some(error_type) = error_type {
-            attributes[len] = KeyValue::new(ERROR_TYPE, error_type);
-            len += 1;
-        }
+        let (attributes, len) = rpc_attributes(self.method, code, error_type);
         self.histogram.record(elapsed, &attributes[..len]);
     }
 

@@ -24,14 +24,15 @@ use std::time::Instant;
 use opentelemetry::{KeyValue, StringValue};
 use opentelemetry_semantic_conventions::attribute::{
     ERROR_TYPE, HTTP_REQUEST_METHOD, HTTP_RESPONSE_STATUS_CODE, HTTP_ROUTE, NETWORK_PROTOCOL_NAME,
-    NETWORK_PROTOCOL_VERSION, RPC_METHOD, RPC_RESPONSE_STATUS_CODE, RPC_SYSTEM_NAME, URL_SCHEME,
+    NETWORK_PROTOCOL_VERSION, URL_SCHEME,
 };
 
 use crate::grpc::grpc_status::GrpcCode;
-use crate::names::{GRPC_SYSTEM, RPC_OTHER_METHOD};
+use crate::names::RPC_OTHER_METHOD;
 
 use crate::metrics::active_requests::ActiveRequest;
 use crate::metrics::instruments::{HttpMetrics, Instruments};
+use crate::metrics::rpc_attributes::rpc_attributes;
 
 /// Attributes a server request's duration can carry.
 const MAX_ATTRIBUTES: usize = 7;
@@ -187,18 +188,7 @@ fn record_rpc(
         Some(GrpcCode::Unimplemented) => StringValue::from(RPC_OTHER_METHOD),
         _ => rpc,
     };
-    let mut attributes: [KeyValue; 4] =
-        std::array::from_fn(|_| KeyValue::new(RPC_SYSTEM_NAME, GRPC_SYSTEM));
-    attributes[1] = KeyValue::new(RPC_METHOD, method);
-    let mut len = 2;
-    if let Some(code) = code {
-        attributes[len] = KeyValue::new(RPC_RESPONSE_STATUS_CODE, code.name());
-        len += 1;
-    }
-    if let Some(error_type) = error_type {
-        attributes[len] = KeyValue::new(ERROR_TYPE, error_type);
-        len += 1;
-    }
+    let (attributes, len) = rpc_attributes(method, code, error_type);
     instruments
         .rpc_server_duration
         .record(elapsed, &attributes[..len]);
