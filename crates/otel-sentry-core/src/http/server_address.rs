@@ -40,16 +40,31 @@ pub(crate) fn parse_authority(authority: &str) -> Option<(&str, Option<u16>)> {
             "" => None,
             _ => Some(after.strip_prefix(':')?),
         };
+        if !inner.bytes().all(|b| HOST_CHARS[usize::from(b)]) {
+            return None;
+        }
         // Keep the brackets' content: `server.address` holds the bare IPv6 address.
         (inner, port)
     } else {
-        match authority.rsplit_once(':') {
-            Some((host, port)) => (host, Some(port)),
+        // One pass: every byte checked and the last `:` found. A byte no host may hold
+        // after that `:` is no digit either, so the whole authority must pass the table.
+        let mut valid = true;
+        let mut last_colon = None;
+        for (at, &byte) in authority.as_bytes().iter().enumerate() {
+            valid &= HOST_CHARS[usize::from(byte)];
+            if byte == b':' {
+                last_colon = Some(at);
+            }
+        }
+        if !valid {
+            return None;
+        }
+        match last_colon {
+            Some(at) => (&authority[..at], Some(&authority[at + 1..])),
             None => (authority, None),
         }
     };
-    let valid_host = !host.is_empty() && host.bytes().all(|b| HOST_CHARS[usize::from(b)]);
-    if !valid_host {
+    if host.is_empty() {
         return None;
     }
     let port = match port {
@@ -110,6 +125,61 @@ mod tests {
             "[::1]x",
         ] {
             assert_eq!(parse_authority(authority), None, "{authority:?}");
+        }
+    }
+
+    /// The rule written the plain way: split at the last `:`, then check each part.
+    fn reference(authority: &str) -> Option<(&str, Option<u16>)> {
+        let is_host = |host: &str| host.bytes().all(|b| HOST_CHARS[usize::from(b)]);
+        let (host, port) = match authority.strip_prefix('[') {
+            Some(rest) => {
+                let (inner, after) = rest.split_once(']')?;
+                let port = match after {
+                    "" => None,
+                    _ => Some(after.strip_prefix(':')?),
+                };
+                (inner, port)
+            }
+            None => match authority.rsplit_once(':') {
+                Some((host, port)) => (host, Some(port)),
+                None => (authority, None),
+            },
+        };
+        if host.is_empty() || !is_host(host) {
+            return None;
+        }
+        let port = match port {
+            None => None,
+            Some(digits) if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) => {
+                Some(digits.parse::<u16>().ok()?)
+            }
+            Some(_) => return None,
+        };
+        Some((host, port))
+    }
+
+    #[test]
+    fn the_one_pass_parse_follows_the_plain_rule() {
+        let parts = [
+            "", "a", "host", ":", "80", "8 0", "x", "é", "[", "]", "::1", "@", "%41",
+        ];
+        for first in parts {
+            for second in parts {
+                for third in parts {
+                    let authority = format!("{first}{second}{third}");
+                    assert_eq!(
+                        parse_authority(&authority),
+                        reference(&authority),
+                        "{authority:?}"
+                    );
+                    let with_colon = format!("{first}:{second}{third}");
+                    assert_eq!(
+                        parse_authority(&with_colon),
+                        reference(&with_colon),
+                        "{with_colon:?}"
+                    );
+                }
+            }
         }
     }
 }

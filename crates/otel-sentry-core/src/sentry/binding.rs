@@ -50,6 +50,20 @@ const SENSITIVE_WORDS: [(u8, &[&str]); 5] = [
     (b't', &["token"]),
 ];
 
+/// For each byte, which entry of [`SENSITIVE_WORDS`] starts with it in either case, plus
+/// one; 0 where none does. One load per position instead of a search of the entries.
+const FIRST_LETTERS: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut entry = 0;
+    while entry < SENSITIVE_WORDS.len() {
+        let letter = SENSITIVE_WORDS[entry].0;
+        table[letter as usize] = entry as u8 + 1;
+        table[letter.to_ascii_uppercase() as usize] = entry as u8 + 1;
+        entry += 1;
+    }
+    table
+};
+
 /// Whether header `name` (any case) may carry a credential or the client's address.
 ///
 /// Runs for every header of every captured event: compares bytes in place, without
@@ -62,16 +76,17 @@ fn is_sensitive_header(name: &str) -> bool {
     {
         return true;
     }
-    (0..name.len()).any(|at| {
-        let rest = &name[at..];
-        let first = rest[0].to_ascii_lowercase();
-        let Some((_, words)) = SENSITIVE_WORDS.iter().find(|(letter, _)| *letter == first) else {
-            return false;
-        };
-        words.iter().any(|word| {
-            rest.get(..word.len())
-                .is_some_and(|start| start.eq_ignore_ascii_case(word.as_bytes()))
-        })
+    name.iter().enumerate().any(|(at, &first)| {
+        let entry = FIRST_LETTERS[usize::from(first)];
+        entry != 0
+            && SENSITIVE_WORDS[usize::from(entry - 1)]
+                .1
+                .iter()
+                .any(|word| {
+                    name[at..]
+                        .get(..word.len())
+                        .is_some_and(|start| start.eq_ignore_ascii_case(word.as_bytes()))
+                })
     })
 }
 
@@ -95,7 +110,14 @@ pub(crate) fn stamp(
         origin: None,
         data: Map::new(),
     };
-    event.contexts.insert("trace".to_owned(), trace.into());
+    // Sentry's scope gives every event a trace context before the processors run: written
+    // over in place, its key and box are kept rather than dropped for new ones.
+    match event.contexts.get_mut("trace") {
+        Some(protocol::Context::Trace(existing)) => **existing = trace,
+        _ => {
+            event.contexts.insert("trace".to_owned(), trace.into());
+        }
+    }
     event
         .tags
         .insert(TRACE_ID_TAG.to_owned(), hex::trace_id(trace_id));
@@ -322,5 +344,27 @@ mod tests {
         }
         assert!(is_sensitive_header("X-Amz-Security-Token"));
         assert!(!is_sensitive_header("x-forwarded-host"));
+    }
+
+    #[test]
+    fn every_word_is_found_in_any_case_and_place() {
+        let words = SENSITIVE_WORDS.iter().flat_map(|(_, words)| words.iter());
+        for word in words {
+            let cut = &word[..word.len() - 1];
+            for (prefix, suffix) in [("", ""), ("x-", ""), ("", "-id"), ("Xa", "s")] {
+                for text in [*word, cut] {
+                    for name in [
+                        format!("{prefix}{text}{suffix}"),
+                        format!("{prefix}{}{suffix}", text.to_ascii_uppercase()),
+                    ] {
+                        assert_eq!(is_sensitive_header(&name), reference(&name), "{name}");
+                    }
+                }
+            }
+        }
+        for byte in 0..=255u8 {
+            let name = String::from_utf8_lossy(&[byte]).into_owned();
+            assert_eq!(is_sensitive_header(&name), reference(&name), "{byte}");
+        }
     }
 }
