@@ -59,6 +59,11 @@ impl ServerRequest {
             }
             None => (None, server_span::routeless_span_name(&method)),
         };
+        // A static route's path is its template: the interned string serves as both.
+        let path = match &route {
+            Some(template) if template.as_str() == request.path => template.clone(),
+            _ => StringValue::from(Arc::<str>::from(request.path)),
+        };
         let http_route = if grpc.is_some() { route.take() } else { None };
         let scheme = match origin.scheme.or(request.scheme) {
             Some(scheme) if scheme.eq_ignore_ascii_case("https") => "https",
@@ -75,7 +80,6 @@ impl ServerRequest {
                     port.or_else(|| default_port(scheme)),
                 )
             });
-        let path = StringValue::from(Arc::<str>::from(request.path));
         let query = request
             .query
             .filter(|query| !query.is_empty())
