@@ -136,7 +136,7 @@ pub(crate) struct RequestStamp {
     /// `contexts.trace.op`: `http.server`, or `grpc.server` for a gRPC call.
     pub(crate) op: &'static str,
     /// The route template, the transaction name; set once known (see
-    /// [`route_lookup`](crate::http::route_lookup)). Without one, the method names the transaction.
+    /// [`route_lookup`]). Without one, the method names the transaction.
     pub(crate) route: OnceLock<StringValue>,
     pub(crate) request: RequestData,
     /// Fingerprint every event by the trace id (see `CorrelationConfig::fingerprint_by_trace`).

@@ -1,6 +1,6 @@
 //! The server request lifecycle: the options ([`config`]), the start of a request
 //! ([`start`]: extract, trust, start the span, bind Sentry), the running request
-//! ([`request`]) and its panics ([`panic`]), the response and the end of its body
+//! ([`request`]) and its panics ([`panic`](mod@panic)), the response and the end of its body
 //! ([`response`]), the one report of a failure ([`failure_report`]), the span's attributes
 //! ([`server_span`]; a gRPC call's, [`grpc_server_span`]), a gRPC response's status
 //! from its head or trailers ([`grpc_response`]), what a request keeps in its `Context` ([`request_state`]), and
