@@ -56,13 +56,12 @@ impl CapturedEvents {
         }
     }
 
-    /// Runs `capture`, the failure report capturing its own event: noted without copying
-    /// its exception.
-    pub(crate) fn reporting<R>(&self, capture: impl FnOnce() -> R) -> R {
+    /// Marks the failure report capturing its own event until the guard drops: the event
+    /// is noted without copying its exception. A guard rather than a closure around the
+    /// capture, which would move the event (a kilobyte) once more.
+    pub(crate) fn reporting(&self) -> Reporting<'_> {
         self.set_reporting(true);
-        let result = capture();
-        self.set_reporting(false);
-        result
+        Reporting(self)
     }
 
     fn set_reporting(&self, reporting: bool) {
@@ -87,6 +86,15 @@ impl CapturedEvents {
             (!dropped && !error.event_id.is_nil()).then_some(error.event_id),
             error.exception,
         ))
+    }
+}
+
+/// The failure report's own capture under way; see [`CapturedEvents::reporting`].
+pub(crate) struct Reporting<'a>(&'a CapturedEvents);
+
+impl Drop for Reporting<'_> {
+    fn drop(&mut self) {
+        self.0.set_reporting(false);
     }
 }
 

@@ -20,6 +20,7 @@ use crate::names::{
     CASCADE_FINGERPRINT, CASCADE_ROOT_TAG, PANIC_TYPE, SENTRY_CASCADE_ATTRIBUTE,
     SENTRY_CASCADE_ROOT_ATTRIBUTE,
 };
+use crate::sentry::captured_event::CapturedEvents;
 use crate::server::config::CorrelationConfig;
 use crate::server::panic::CaughtPanic;
 use crate::server::request_state::{self, RequestState};
@@ -65,17 +66,17 @@ pub(crate) fn report(
         .filter(|(_, policy)| *policy != CascadePolicy::Report);
     let trace_id = span.span_context().trace_id();
     let captured_events = RequestState::stamp_of(cx).map(|stamp| &stamp.captured);
-    let capture_own = |event: Event<'static>| match captured_events {
-        Some(events) => events.reporting(|| capture(hub, event)),
-        None => capture(hub, event),
-    };
-    let send = |event: Event<'static>| match (cascade, config.cascade_policy) {
-        (Some((_, CascadePolicy::Suppress)), _) => None,
-        // Under `Group` the root's event groups with its cascades: one key per trace.
-        (cascade, CascadePolicy::Group) => {
-            capture_own(grouped(event, trace_id, cascade.map(|(root, _)| root)))
-        }
-        _ => capture_own(event),
+    let send = |event: Event<'static>| {
+        let event = match (cascade, config.cascade_policy) {
+            (Some((_, CascadePolicy::Suppress)), _) => return None,
+            // Under `Group` the root's event groups with its cascades: one key per trace.
+            (cascade, CascadePolicy::Group) => {
+                grouped(event, trace_id, cascade.map(|(root, _)| root))
+            }
+            _ => event,
+        };
+        let _reporting = captured_events.map(CapturedEvents::reporting);
+        capture(hub, event)
     };
     // An error event the request captured itself stands for the failure (see
     // `captured_event`): no second one.
