@@ -509,11 +509,12 @@ async fn cookies_reach_sentry_only_with_send_default_pii() {
 
 #[tokio::test]
 async fn a_half_closed_client_axum_serve_never_answers_is_recorded_as_a_disconnect() {
-    // hyper's default (`axum::serve`) closes the connection when a client half-closes it:
-    // a request in flight is dropped unanswered, or held unpolled until the connection
-    // goes (here: the server's runtime is dropped, as at a shutdown). The client shuts its
-    // side only once the handler runs; before that, hyper may read the EOF with the request
-    // and never call the service at all (no request, no span), which made this test flaky.
+    // hyper's default (`axum::serve`) closes the connection when a client half-closes it,
+    // dropping the request in flight unanswered. The client shuts its side only once the
+    // handler runs: hyper may read an EOF sent with the request and never call the service
+    // at all (no request, no span; bare axum did so in 3 of 16 runs), which made this test
+    // flaky. The server's runtime is dropped before the span is read, as at a shutdown, so
+    // that a request hyper kept would end too.
     let telemetry = Telemetry::new(Some(sentry_options()));
     let (started, handler_started) = std::sync::mpsc::channel::<()>();
     let router = Router::new()
