@@ -136,7 +136,14 @@ fn routes(config: &mut web::ServiceConfig) {
         )
         .route("/stream", web::get().to(stream))
         .route("/stream-error", web::get().to(stream_error))
-        .route("/endless", web::get().to(endless));
+        .route("/endless", web::get().to(endless))
+        // Two resources for one path: a guard lets the first answer only `x-kind: special`.
+        .service(
+            web::resource("/items/{id}")
+                .guard(actix_web::guard::Header("x-kind", "special"))
+                .to(|| async { "special" }),
+        )
+        .route("/items/{name}", web::get().to(|| async { "plain" }));
 }
 
 /// The conformance suite's app on actix-web.
@@ -248,4 +255,40 @@ async fn a_request_claiming_grpc_is_read_as_http_on_actix() {
     );
     assert_eq!(attribute(&span, "rpc.system.name"), None);
     assert_eq!(harness.events().len(), 1);
+}
+
+#[actix_web::test]
+async fn the_resource_a_guard_chose_names_the_request_not_the_first_match_by_path() {
+    // Both resources match `/items/7`; the router runs the guards, so without the header
+    // the second one answers. The span is named from the routed request, with one
+    // `http.route`, not by matching the path against the resource map.
+    let harness = harness().await;
+    assert_eq!(harness.get("/items/7").await.text().await.unwrap(), "plain");
+    let special = harness.get_with("/items/7", &[("x-kind", "special")]).await;
+    assert_eq!(special.text().await.unwrap(), "special");
+    let mut named: Vec<_> = harness
+        .spans(2)
+        .await
+        .iter()
+        .map(|span| {
+            let routes: Vec<_> = span
+                .attributes
+                .iter()
+                .filter(|attribute| attribute.key.as_str() == "http.route")
+                .map(|attribute| Some(attribute.value.clone()))
+                .collect();
+            (span.name.to_string(), routes)
+        })
+        .collect();
+    named.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        named,
+        [
+            ("GET /items/{id}".to_owned(), vec![string("/items/{id}")]),
+            (
+                "GET /items/{name}".to_owned(),
+                vec![string("/items/{name}")]
+            ),
+        ]
+    );
 }
