@@ -148,20 +148,27 @@ mod tests {
         if host.is_empty() || !is_host(host) {
             return None;
         }
-        let port = match port {
-            None => None,
-            Some(digits) if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) => {
-                Some(digits.parse::<u16>().ok()?)
-            }
-            Some(_) => return None,
-        };
-        Some((host, port))
+        // One to five digits naming at most 65535 (`parse` alone would take a `+`).
+        let port = port
+            .map(|digits| {
+                let digits_only =
+                    (1..=5).contains(&digits.len()) && digits.chars().all(|c| c.is_ascii_digit());
+                digits_only
+                    .then(|| u16::try_from(digits.parse::<u32>().ok()?).ok())
+                    .flatten()
+            })
+            .map(|port| port.ok_or(()));
+        match port {
+            None => Some((host, None)),
+            Some(Ok(port)) => Some((host, Some(port))),
+            Some(Err(())) => None,
+        }
     }
 
     #[test]
     fn the_one_pass_parse_follows_the_plain_rule() {
         let parts = [
-            "", "a", "host", ":", "80", "8 0", "x", "é", "[", "]", "::1", "@", "%41",
+            "", "a", "host", ":", "80", "8 0", "x", "é", "[", "]", "::1", "@", "%41", "+1", "99999",
         ];
         for first in parts {
             for second in parts {
