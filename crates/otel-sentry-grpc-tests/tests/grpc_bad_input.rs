@@ -1,8 +1,9 @@
 //! Answers no tonic server sends, from a stand-in HTTP/2 server (axum, fixed frames chosen
 //! by the request's `x-answer`): a malformed `grpc-status` and `grpc-message`, an oversized
-//! one, a stream cut before its trailers, a data length announced before the trailers. Both
-//! layers read them as defined (`UNKNOWN`, the message bounded, the status in the trailers
-//! awaited), and nothing panics.
+//! one, a stream cut before its trailers, a data length announced before the trailers, a
+//! status in the head and another in the trailers. Both layers read them as defined
+//! (`UNKNOWN`, the message bounded, the status in the trailers awaited, the head's status
+//! standing), and nothing panics.
 
 mod common;
 
@@ -56,6 +57,12 @@ async fn answer(request: Request<AxumBody>) -> Response<AxumBody> {
             vec![data, Frame::trailers(trailers)]
         }
         "cut" => vec![data],
+        "both" => {
+            // A status in the head and another in the trailers: no conforming server does.
+            let mut trailers = HeaderMap::new();
+            trailers.insert("grpc-status", HeaderValue::from_static("13"));
+            vec![data, Frame::trailers(trailers)]
+        }
         "announced" => {
             let mut trailers = HeaderMap::new();
             trailers.insert("grpc-status", HeaderValue::from_static("0"));
@@ -79,6 +86,11 @@ async fn answer(request: Request<AxumBody>) -> Response<AxumBody> {
         response
             .headers_mut()
             .insert("content-length", HeaderValue::from(length));
+    }
+    if which == "both" {
+        response
+            .headers_mut()
+            .insert("grpc-status", HeaderValue::from_static("0"));
     }
     if which == "unimplemented" {
         response
@@ -270,4 +282,25 @@ async fn an_unimplemented_answer_records_its_method_as_other() {
         points[0].attributes.get("rpc.response.status_code"),
         Some(&opentelemetry::Value::from("UNIMPLEMENTED"))
     );
+}
+
+#[tokio::test]
+async fn a_status_in_the_head_stands_over_one_in_the_trailers() {
+    // Read as tonic's client reads it: the head's `OK` is the call's status, and the
+    // trailers' `INTERNAL` that follows the message changes nothing.
+    let (outcome, telemetry) = answered("both").await;
+    let reply = outcome.expect("the head's OK stands for tonic too");
+    assert_eq!(reply.into_inner().text, "x");
+    let spans = telemetry.spans(2).await;
+    for kind in [SpanKind::Server, SpanKind::Client] {
+        let span = span(&spans, kind.clone());
+        assert_eq!(
+            attribute(span, "rpc.response.status_code"),
+            string("OK"),
+            "{kind:?}"
+        );
+        assert_eq!(attribute(span, "error.type"), None, "{kind:?}");
+        assert_eq!(span.status, SpanStatus::Unset, "{kind:?}");
+    }
+    assert!(telemetry.events().is_empty(), "{:#?}", telemetry.events());
 }
