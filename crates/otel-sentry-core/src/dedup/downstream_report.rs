@@ -28,7 +28,8 @@ pub struct DownstreamReport {
     /// The Sentry event the downstream service reported (or, for a cascade, the event of
     /// its root cause).
     pub event_id: Uuid,
-    /// The status code of the downstream response.
+    /// The HTTP status code of the downstream response: 200 for a gRPC call's answer
+    /// whatever its gRPC status (the client span records that one, `rpc.response.status_code`).
     pub status: u16,
     /// The client span of the call that received the response.
     pub client_span_id: SpanId,
