@@ -2,10 +2,10 @@
 //! trailers-only answer (tonic's for a unary error) or else in the trailers at the end of
 //! the body. A status in the head stands: trailers that carry one as well (no conforming
 //! server sends both) are not read for it. The status is recorded on the span and
-//! classified by the failure policy where it arrives; the Sentry event id of a failure is answered beside it, in the headers or the
-//! trailers (the `traceparent` answer always goes in the headers). A stream that ends
-//! without a status ended as `UNKNOWN`, as gRPC clients read it. A panic is answered as
-//! `INTERNAL`.
+//! classified by the failure policy where it arrives; the Sentry event id of a failure is
+//! answered beside it, in the headers or the trailers (the `traceparent` answer always goes
+//! in the headers). A stream that ends without a status ended as `UNKNOWN`, as gRPC clients
+//! read it. A panic is answered as `INTERNAL`.
 
 use opentelemetry::StringValue;
 use opentelemetry::propagation::Injector;
