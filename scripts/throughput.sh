@@ -28,25 +28,12 @@ CONNECTIONS=${THROUGHPUT_CONNECTIONS:-32}
 FRAMEWORKS=${THROUGHPUT_FRAMEWORKS:-axum actix}
 PATHS=${THROUGHPUT_PATHS:-/users/7 /pay}
 STACKS=(bare correlation anchor)
-TRACEPARENT="traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 
 log() { echo "[throughput] $*" >&2; }
+. scripts/lib/throughput-server.sh
 
-if ! command -v wrk >/dev/null; then
-  log "installing wrk"
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO=sudo
-  $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq wrk >/dev/null
-fi
-
-log "building the servers (release)"
-SERVER=$(cargo bench -p otel-sentry-benches --bench throughput_server --no-run --message-format=json 2>/dev/null |
-  sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -n 1)
-if [ -z "$SERVER" ] || [ ! -x "$SERVER" ]; then
-  log "could not build crates/otel-sentry-benches/benches/throughput_server.rs"
-  exit 1
-fi
+install_missing wrk wrk
+build_throughput_server
 
 WORK=$(mktemp -d)
 PIDS=()
@@ -58,39 +45,11 @@ cleanup() {
 trap cleanup EXIT
 
 # The address a started server prints once it listens.
-address_of() {
-  local out=$WORK/$1.out
-  for _ in $(seq 100); do
-    if grep -q '^listening on ' "$out"; then
-      sed -n 's/^listening on //p' "$out"
-      return
-    fi
-    sleep 0.1
-  done
-  log "$1 did not start: $(cat "$WORK/$1.err")"
-  exit 1
-}
+address_of() { wait_listening "$WORK/$1.out" "$WORK/$1.err"; }
 
 # CPU time a process has used, in clock ticks (user + system).
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 TICKS_PER_SECOND=$(getconf CLK_TCK)
-
-# Requests per second of one wrk run, and the number of requests; fails when any response
-# was not the expected one.
-measure() {
-  local url=$1 seconds=$2 expected=$3 output
-  output=$(wrk -t1 -c"$CONNECTIONS" -d"${seconds}s" -H "$TRACEPARENT" "$url")
-  # wrk counts 4xx/5xx as "Non-2xx"; only /pay is meant to answer 500.
-  if [ "$expected" = 2xx ] && grep -q 'Non-2xx' <<<"$output"; then
-    log "unexpected failures from $url: $output"
-    exit 1
-  fi
-  if grep -q 'Socket errors' <<<"$output"; then
-    log "socket errors from $url: $output"
-    exit 1
-  fi
-  awk '/^Requests\/sec:/ { rps = $2 } / requests in / { n = $1 } END { print rps, n }' <<<"$output"
-}
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
@@ -131,10 +90,10 @@ for framework in $FRAMEWORKS; do
       for i in "${!STACKS[@]}"; do
         stack=${STACKS[$(((i + round) % ${#STACKS[@]}))]}
         url="http://${ADDRESS[$stack]}$path"
-        measure "$url" 1 "$expected" >/dev/null
+        wrk_run "$url" 1 "$expected" >/dev/null
         before=$(cpu_ticks "${PID_OF[$stack]}")
         # A failed run ends the script here (a process substitution would hide it).
-        measured=$(measure "$url" "$SECONDS_PER_RUN" "$expected")
+        measured=$(wrk_run "$url" "$SECONDS_PER_RUN" "$expected")
         read -r rps requests <<<"$measured"
         after=$(cpu_ticks "${PID_OF[$stack]}")
         RESULTS[$stack]="${RESULTS[$stack]:-} $rps"
