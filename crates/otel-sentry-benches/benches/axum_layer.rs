@@ -17,6 +17,10 @@
 //! OpenTelemetry's no-op one), with metrics recorded into an SDK meter provider (a periodic
 //! reader that exports once an hour, to nothing: the aggregation is paid, no export), and with `metrics(false)`.
 //!
+//! `parallel/*` serves the success path on two threads at once (see `support::parallel`):
+//! what the reference counts and locks that every request shares cost when two threads
+//! contend for them, as a server's workers do.
+//!
 //! Run with `cargo bench -p otel-sentry-benches --bench axum_layer`.
 
 mod support;
@@ -134,6 +138,33 @@ fn stacks_side_by_side(c: &mut Criterion) {
     });
     group.bench_function("floor/span-and-hub", |b| {
         b.iter(|| support::profiled::request(|| floor.request()))
+    });
+    // The success path on two threads at once (see `support::parallel`): beside the cases
+    // above, what sharing costs.
+    let parallel_cases = [
+        ("parallel/bare", &bare),
+        ("parallel/correlation", &ours),
+        ("parallel/metrics-off", &ours_unmetered),
+        ("parallel/anchor", &theirs),
+    ];
+    for (name, router) in parallel_cases {
+        group.bench_function(name, |b| {
+            b.iter_custom(|iters| {
+                support::parallel::two_threads(
+                    iters,
+                    || {
+                        name.ends_with("anchor")
+                            .then(|| tracing::dispatcher::set_default(&dispatch))
+                    },
+                    |runtime| {
+                        runtime.block_on(axum_stacks::call(router, "/users/7"));
+                    },
+                )
+            })
+        });
+    }
+    group.bench_function("parallel/floor", |b| {
+        b.iter_custom(|iters| support::parallel::two_threads(iters, || (), |_| floor.request()))
     });
     group.finish();
     support::profiled::report();

@@ -7,4 +7,5 @@ pub mod alloc_counter;
 pub mod axum_stacks;
 pub mod backends;
 pub mod floor;
+pub mod parallel;
 pub mod profiled;
