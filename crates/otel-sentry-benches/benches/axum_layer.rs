@@ -13,6 +13,10 @@
 //! started but not sent). Spans and Sentry items per request are counted and printed, with
 //! allocations and bytes, before the timings.
 //!
+//! `success/passthrough` is the bare router behind a layer that only wraps the service, its
+//! future and the body (see `support::passthrough`): what `Router::layer` costs any layer
+//! that sees a response end. With `floor/span-and-hub` it bounds what ours could come down to.
+//!
 //! Ours is measured three ways: by default (metrics on, the global meter provider, here
 //! OpenTelemetry's no-op one), with metrics recorded into an SDK meter provider (a periodic
 //! reader that exports once an hour, to nothing: the aggregation is paid, no export), and with `metrics(false)`.
@@ -48,6 +52,7 @@ fn stacks_side_by_side(c: &mut Criterion) {
     let dispatch = axum_stacks::anchor_dispatch(&backends);
 
     let bare = axum_stacks::bare();
+    let passthrough = axum_stacks::passthrough();
     let ours = axum_stacks::correlated(&backends);
     let theirs = axum_stacks::anchor();
     let meters = support::backends::discarding_meter_provider();
@@ -56,6 +61,7 @@ fn stacks_side_by_side(c: &mut Criterion) {
     let ours_unmetered = axum_stacks::correlated_with(&backends, |layer| layer.metrics(false));
     let cases = [
         ("success/bare", &bare, "/users/7", 200),
+        ("success/passthrough", &passthrough, "/users/7", 200),
         ("success/correlation", &ours, "/users/7", 200),
         ("success/metrics-sdk", &ours_metered, "/users/7", 200),
         ("success/metrics-off", &ours_unmetered, "/users/7", 200),

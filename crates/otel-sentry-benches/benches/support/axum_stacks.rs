@@ -35,6 +35,11 @@ pub fn bare() -> Router {
         )
 }
 
+/// The bare router behind a layer that does nothing but wrap (see `support::passthrough`).
+pub fn passthrough() -> Router {
+    bare().layer(super::passthrough::PassthroughLayer)
+}
+
 /// Ours: the bare router behind `CorrelationLayer`.
 pub fn correlated(backends: &Backends) -> Router {
     bare().layer(

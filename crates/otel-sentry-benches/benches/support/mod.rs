@@ -8,4 +8,5 @@ pub mod axum_stacks;
 pub mod backends;
 pub mod floor;
 pub mod parallel;
+pub mod passthrough;
 pub mod profiled;
