@@ -2,6 +2,12 @@
 //! `GET /users/{id}` (200) and `GET /pay` (a 500 from a chained error, captured into one
 //! Sentry event: by our layer, or — sentry-tower captures nothing itself — by the anchor's
 //! handler).
+//!
+//! Each router is finalized with `with_state(())`, as `axum::serve` and
+//! `into_make_service` do before serving: every route's handler is made into a service,
+//! with the layers applied, once. An unfinalized router called directly would redo that
+//! for every request (a box per handler and layer, each layer applied anew), a cost no
+//! served request pays.
 
 use std::net::SocketAddr;
 
@@ -25,7 +31,7 @@ use tracing_subscriber::layer::SubscriberExt;
 
 use super::backends::Backends;
 
-/// The bare router.
+/// The bare router, finalized (layers added to it are applied once).
 pub fn bare() -> Router {
     Router::new()
         .route("/users/{id}", get(|| async { "ok" }))
@@ -33,6 +39,7 @@ pub fn bare() -> Router {
             "/pay",
             get(|| async { Err::<&str, _>(ErrorResponse::from(PaymentFailed::card_declined(51))) }),
         )
+        .with_state(())
 }
 
 /// The bare router behind a layer that does nothing but wrap (see `support::passthrough`).
@@ -79,6 +86,7 @@ pub fn anchor() -> Router {
         .layer(OtelAxumLayer::default())
         .layer(SentryHttpLayer::new().enable_transaction())
         .layer(NewSentryLayer::<Request<Body>>::new_from_top())
+        .with_state(())
 }
 
 /// The anchor's tracing subscriber: spans to OpenTelemetry through tracing-opentelemetry.
